@@ -1,0 +1,6 @@
+//! Checked domain types: each can only be built through a constructor that
+//! validates it ("parse, don't validate").
+
+mod seal_id;
+
+pub use seal_id::SealId;
