@@ -5,5 +5,6 @@
 //! `store`) -> (`crypto`, `pki`, `domain`). Only `crypto` names `ring`.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod crypto;
 pub mod domain;

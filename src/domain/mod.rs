@@ -2,5 +2,7 @@
 //! validates it ("parse, don't validate").
 
 mod seal_id;
+mod seal_level;
 
 pub use seal_id::SealId;
+pub use seal_level::SealLevel;

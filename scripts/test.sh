@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The full test suite, with every install step it needs (idempotent).
+# Usage: bash scripts/test.sh
+# With CI=true a missing outside tool or an unreachable PostgreSQL fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+say() { printf '== %s\n' "$*"; }
+
+# --- Debian packages (poppler-utils: pdfsig/pdftotext/pdftoppm; qpdf; openssl;
+#     libnss3-tools: certutil for pdfsig's trust store; fonts: the CJK font) ---
+APT_PKGS=(poppler-utils qpdf openssl libnss3-tools python3-venv fonts-noto-cjk)
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+
+# --- Python tools in a virtualenv (pyHanko for interop) ---
+VENV="$ROOT/.venv"
+if [ ! -x "$VENV/bin/pyhanko" ]; then
+  say "installing pyHanko into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-test.txt
+fi
+export PATH="$VENV/bin:$PATH"
+
+# --- PostgreSQL: used when reachable; required under CI ---
+export ESEAL_TEST_PG_URL="${ESEAL_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+if ! python3 - "$ESEAL_TEST_PG_URL" <<'PY' 2>/dev/null
+import socket, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+socket.create_connection((u.hostname, u.port or 5432), timeout=2).close()
+PY
+then
+  if [ "${CI:-}" = "true" ]; then
+    echo "FAIL: PostgreSQL at $ESEAL_TEST_PG_URL is unreachable (required with CI=true)"; exit 1
+  fi
+  echo "note: PostgreSQL unreachable at $ESEAL_TEST_PG_URL: PostgreSQL tests are skipped"
+  unset ESEAL_TEST_PG_URL
+fi
+
+mkdir -p artifacts
+say "cargo test"
+cargo test --release --all-targets
