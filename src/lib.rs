@@ -6,5 +6,10 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod configuration;
 pub mod crypto;
 pub mod domain;
+pub mod installation;
+pub mod pki;
+pub mod seal;
+pub mod store;

@@ -1,19 +1,51 @@
 //! The `eseal` command line. Each subcommand family lives in its own file;
 //! this file only lists them and dispatches.
 
+mod pki_cmds;
+mod seal_cmds;
+
 use clap::{Parser, Subcommand};
 
+use crate::configuration::Settings;
+
 #[derive(Debug, Parser)]
-#[command(name = "eseal", version, about = "Ganyu District electronic seal service")]
+#[command(
+    name = "eseal",
+    version,
+    about = "Ganyu District electronic seal service"
+)]
 pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Create an installation: master key, root CA, seal CA, TSA.
+    Init,
+    /// Print the trust anchor, the intermediate certs, or the CRL.
+    #[command(subcommand)]
+    Pki(pki_cmds::PkiCommand),
+    /// Provision, list, show, revoke and rotate seals.
+    #[command(subcommand)]
+    Seals(seal_cmds::SealCommand),
+    /// Demo: a fresh data dir from keys-example, all seals provisioned.
+    Demo(seal_cmds::DemoArgs),
+}
 
 /// Run the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
-    match cli.command {}
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match cli.command {
+            Command::Init => pki_cmds::init(&cli.settings).await,
+            Command::Pki(c) => pki_cmds::run(&cli.settings, c).await,
+            Command::Seals(c) => seal_cmds::run(&cli.settings, c).await,
+            Command::Demo(a) => seal_cmds::demo(cli.settings, a).await,
+        }
+    })
 }

@@ -4,7 +4,9 @@
 pub enum CryptoError {
     /// The blob did not decrypt: wrong master key, a corrupted blob, or a blob
     /// that belongs to another key (the label is bound as associated data).
-    #[error("key {label}: cannot decrypt (wrong master key, corrupted blob, or blob of another key)")]
+    #[error(
+        "key {label}: cannot decrypt (wrong master key, corrupted blob, or blob of another key)"
+    )]
     Unwrap { label: String },
     /// The decrypted key is not a P-256 PKCS#8 document.
     #[error("key {label}: not a valid P-256 key")]

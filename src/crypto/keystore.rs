@@ -4,9 +4,9 @@
 //! Plaintext PKCS#8 exists only in a [`Zeroizing`] buffer for the duration of
 //! one `generate` or `sign` call.
 
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
 use zeroize::Zeroizing;
 
 use super::{CryptoError, GeneratedKey, KeyRef, MasterKey, Signer};
@@ -30,7 +30,10 @@ impl FileKeystore {
     pub fn new(master: &MasterKey) -> Result<Self, CryptoError> {
         let unbound = UnboundKey::new(&AES_256_GCM, master.bytes())
             .map_err(|_| CryptoError::MasterKey("cannot build AES-256-GCM key".into()))?;
-        Ok(Self { aead: LessSafeKey::new(unbound), rng: SystemRandom::new() })
+        Ok(Self {
+            aead: LessSafeKey::new(unbound),
+            rng: SystemRandom::new(),
+        })
     }
 
     fn aad(label: &str) -> Vec<u8> {
@@ -50,7 +53,9 @@ impl FileKeystore {
                 Aad::from(Self::aad(label)),
                 &mut in_out,
             )
-            .map_err(|_| CryptoError::Sign { label: label.into() })?;
+            .map_err(|_| CryptoError::Sign {
+                label: label.into(),
+            })?;
         let mut blob = Vec::with_capacity(1 + NONCE_LEN + in_out.len());
         blob.push(BLOB_VERSION);
         blob.extend_from_slice(&nonce);
@@ -59,7 +64,9 @@ impl FileKeystore {
     }
 
     fn unwrap_key(&self, key: &KeyRef) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-        let err = || CryptoError::Unwrap { label: key.label.clone() };
+        let err = || CryptoError::Unwrap {
+            label: key.label.clone(),
+        };
         let blob = &key.wrapped;
         if blob.len() < 1 + NONCE_LEN + 16 || blob[0] != BLOB_VERSION {
             return Err(err());
@@ -82,8 +89,11 @@ impl FileKeystore {
 
     fn key_pair(&self, key: &KeyRef) -> Result<EcdsaKeyPair, CryptoError> {
         let pkcs8 = self.unwrap_key(key)?;
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, &self.rng)
-            .map_err(|_| CryptoError::BadKey { label: key.label.clone() })
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, &self.rng).map_err(|_| {
+            CryptoError::BadKey {
+                label: key.label.clone(),
+            }
+        })
     }
 }
 
@@ -94,17 +104,27 @@ impl Signer for FileKeystore {
         let pkcs8 = Zeroizing::new(doc.as_ref().to_vec());
         drop(doc);
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, &self.rng)
-            .map_err(|_| CryptoError::BadKey { label: label.into() })?;
+            .map_err(|_| CryptoError::BadKey {
+                label: label.into(),
+            })?;
         let public_key = pair.public_key().as_ref().to_vec();
         let wrapped = self.wrap(label, &pkcs8)?;
-        Ok(GeneratedKey { key: KeyRef { label: label.into(), wrapped }, public_key })
+        Ok(GeneratedKey {
+            key: KeyRef {
+                label: label.into(),
+                wrapped,
+            },
+            public_key,
+        })
     }
 
     fn sign(&self, key: &KeyRef, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let pair = self.key_pair(key)?;
         pair.sign(&self.rng, message)
             .map(|s| s.as_ref().to_vec())
-            .map_err(|_| CryptoError::Sign { label: key.label.clone() })
+            .map_err(|_| CryptoError::Sign {
+                label: key.label.clone(),
+            })
     }
 
     fn public_key(&self, key: &KeyRef) -> Result<Vec<u8>, CryptoError> {
@@ -135,7 +155,10 @@ mod tests {
     fn blob_moved_to_another_label_fails() {
         let ks = store();
         let g = ks.generate("seal:A#1").unwrap();
-        let moved = KeyRef { label: "seal:B#1".into(), wrapped: g.key.wrapped.clone() };
+        let moved = KeyRef {
+            label: "seal:B#1".into(),
+            wrapped: g.key.wrapped.clone(),
+        };
         let err = ks.sign(&moved, b"x").unwrap_err();
         assert!(err.to_string().contains("seal:B#1"), "{err}");
     }
@@ -144,15 +167,24 @@ mod tests {
     fn wrong_master_key_and_corruption_fail_cleanly() {
         let g = store().generate("ca:root").unwrap();
         let other = store();
-        assert!(matches!(other.sign(&g.key, b"x"), Err(CryptoError::Unwrap { .. })));
+        assert!(matches!(
+            other.sign(&g.key, b"x"),
+            Err(CryptoError::Unwrap { .. })
+        ));
         let ks = store();
         let g = ks.generate("ca:root").unwrap();
         let mut bad = g.key.clone();
         let n = bad.wrapped.len();
         bad.wrapped[n - 1] ^= 1;
-        assert!(matches!(ks.sign(&bad, b"x"), Err(CryptoError::Unwrap { .. })));
+        assert!(matches!(
+            ks.sign(&bad, b"x"),
+            Err(CryptoError::Unwrap { .. })
+        ));
         bad.wrapped.truncate(5);
-        assert!(matches!(ks.sign(&bad, b"x"), Err(CryptoError::Unwrap { .. })));
+        assert!(matches!(
+            ks.sign(&bad, b"x"),
+            Err(CryptoError::Unwrap { .. })
+        ));
     }
 
     #[test]

@@ -34,7 +34,9 @@ impl MasterKey {
             .map_err(|_| CryptoError::MasterKey("not base64".into()))?;
         if raw.len() != 32 {
             raw.zeroize();
-            return Err(CryptoError::MasterKey("must be 32 bytes (base64 of 256 bits)".into()));
+            return Err(CryptoError::MasterKey(
+                "must be 32 bytes (base64 of 256 bits)".into(),
+            ));
         }
         let mut bytes = Zeroizing::new([0u8; 32]);
         bytes.copy_from_slice(&raw);

@@ -12,7 +12,7 @@ mod keystore;
 mod master_key;
 mod public;
 
-pub use digest::{sha256, Sha256};
+pub use digest::{Sha256, sha256};
 pub use error::CryptoError;
 pub use keystore::FileKeystore;
 pub use master_key::MasterKey;
@@ -35,7 +35,10 @@ impl std::fmt::Debug for KeyRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyRef")
             .field("label", &self.label)
-            .field("wrapped", &format_args!("<{} bytes encrypted>", self.wrapped.len()))
+            .field(
+                "wrapped",
+                &format_args!("<{} bytes encrypted>", self.wrapped.len()),
+            )
             .finish()
     }
 }

@@ -1,5 +1,5 @@
 use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_ASN1};
+use ring::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 
 use super::CryptoError;
 
@@ -13,7 +13,9 @@ pub fn verify_p256(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool 
 /// `n` bytes from the system CSPRNG.
 pub fn random_bytes(n: usize) -> Result<Vec<u8>, CryptoError> {
     let mut v = vec![0u8; n];
-    SystemRandom::new().fill(&mut v).map_err(|_| CryptoError::Rng)?;
+    SystemRandom::new()
+        .fill(&mut v)
+        .map_err(|_| CryptoError::Rng)?;
     Ok(v)
 }
 

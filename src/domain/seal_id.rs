@@ -16,7 +16,9 @@ impl SealId {
         if ok {
             Ok(Self(s.to_string()))
         } else {
-            Err(format!("invalid seal_id {s:?}: expected 12 digits, '-', 2 digits (e.g. 320707100000-01)"))
+            Err(format!(
+                "invalid seal_id {s:?}: expected 12 digits, '-', 2 digits (e.g. 320707100000-01)"
+            ))
         }
     }
 
@@ -49,8 +51,17 @@ mod tests {
 
     #[test]
     fn parses_good_and_rejects_bad() {
-        assert_eq!(SealId::parse("320707100000-01").unwrap().division_code(), "320707100000");
-        for bad in ["", "320707100000-1", "32070710000a-01", "320707100000_01", "320707100000-011"] {
+        assert_eq!(
+            SealId::parse("320707100000-01").unwrap().division_code(),
+            "320707100000"
+        );
+        for bad in [
+            "",
+            "320707100000-1",
+            "32070710000a-01",
+            "320707100000_01",
+            "320707100000-011",
+        ] {
             assert!(SealId::parse(bad).is_err(), "{bad}");
         }
     }

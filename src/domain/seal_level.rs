@@ -1,7 +1,9 @@
 use std::fmt;
 
 /// The administrative level of a seal's holder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SealLevel {
     /// District offices (区级).
@@ -18,7 +20,9 @@ impl SealLevel {
             "district" => Ok(Self::District),
             "town" => Ok(Self::Town),
             "village" => Ok(Self::Village),
-            _ => Err(format!("invalid level {s:?}: expected district, town or village")),
+            _ => Err(format!(
+                "invalid level {s:?}: expected district, town or village"
+            )),
         }
     }
 

@@ -1,0 +1,198 @@
+//! `eseal seals ...` and `eseal demo`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use crate::configuration::Settings;
+use crate::installation::Installation;
+use crate::pki::{CertInfo, RevocationReason, cert_pem};
+use crate::seal::{Roster, registry};
+
+#[derive(Debug, Subcommand)]
+pub enum SealCommand {
+    /// Provision one seal per roster row (idempotent).
+    Provision {
+        #[arg(long)]
+        roster: PathBuf,
+    },
+    /// List seals.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        town: Option<String>,
+    },
+    /// Show a seal: cert PEM, fingerprint, status, validity.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a seal's current cert (it lands on the CRL).
+    Revoke {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Give a seal a new key and cert; the old cert stays known.
+    Rotate { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Start from a fresh demo data dir even if one exists.
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+fn progress(len: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seals {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub async fn provision(inst: &Installation, roster_path: &std::path::Path) -> anyhow::Result<()> {
+    let data = std::fs::read(roster_path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", roster_path.display()))?;
+    let roster =
+        Roster::parse(&data).map_err(|e| anyhow::anyhow!("{}: {e}", roster_path.display()))?;
+    let bar = progress(roster.rows.len());
+    let tick = || bar.inc(1);
+    let report =
+        registry::provision(&inst.store, inst.signer.as_ref(), &inst.pki, &roster, &tick).await?;
+    bar.finish_and_clear();
+    println!(
+        "provisioned {} new seal(s); {} unchanged; {} differing from the roster (not changed); {} registered but not in the roster",
+        report.added.len(),
+        report.unchanged,
+        report.differing.len(),
+        report.missing.len()
+    );
+    for id in &report.differing {
+        println!("  differs: {id}");
+    }
+    for id in &report.missing {
+        println!("  not in roster (kept): {id}");
+    }
+    Ok(())
+}
+
+pub async fn run(settings: &Settings, cmd: SealCommand) -> anyhow::Result<i32> {
+    let inst = Installation::open(settings).await?;
+    let code = run_with(&inst, cmd).await;
+    inst.store.close().await;
+    code
+}
+
+async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> {
+    let signer = inst.signer.as_ref();
+    match cmd {
+        SealCommand::Provision { roster } => provision(inst, &roster).await?,
+        SealCommand::List { json, town } => {
+            let seals = registry::list(&inst.store, town.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&seals)?);
+            } else {
+                for s in &seals {
+                    println!(
+                        "{}  {:<8} {:<8} {}",
+                        s.seal_id,
+                        s.level.as_str(),
+                        format!("{:?}", s.status).to_lowercase(),
+                        s.holder
+                    );
+                }
+                println!("{} seal(s)", seals.len());
+            }
+        }
+        SealCommand::Show { id, json } => {
+            let (seal, certs) = registry::show(&inst.store, &id).await?;
+            let current = certs
+                .iter()
+                .rev()
+                .find(|c| c.status == "current")
+                .or(certs.last());
+            let info = current.map(|c| CertInfo::parse(&c.cert_der)).transpose()?;
+            if json {
+                let v = serde_json::json!({ "seal": seal, "cert": info, "certs": certs,
+                    "cert_pem": current.map(|c| cert_pem(&c.cert_der)) });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("seal:        {}", seal.seal_id);
+                println!("holder:      {}", seal.holder);
+                println!("level:       {}", seal.level);
+                println!("town:        {}", seal.town);
+                if let Some(v) = &seal.village {
+                    println!("village:     {v}");
+                }
+                println!("status:      {:?}", seal.status);
+                if let (Some(c), Some(i)) = (current, &info) {
+                    println!(
+                        "cert:        generation {} ({}), serial {}",
+                        c.generation, c.status, i.serial_hex
+                    );
+                    println!("valid:       {} .. {}", i.not_before, i.not_after);
+                    println!("SHA-256:     {}", i.fingerprint_sha256);
+                    print!("{}", cert_pem(&c.cert_der));
+                }
+                for c in certs
+                    .iter()
+                    .filter(|c| Some(c.generation) != current.map(|x| x.generation))
+                {
+                    println!(
+                        "earlier cert: generation {} serial {} ({})",
+                        c.generation, c.serial_hex, c.status
+                    );
+                }
+            }
+        }
+        SealCommand::Revoke { id, reason } => {
+            let reason = RevocationReason::parse(&reason).map_err(anyhow::Error::msg)?;
+            registry::revoke(&inst.store, signer, &inst.pki, &id, reason).await?;
+            println!("revoked {id} ({}); the CRL now lists it", reason.as_str());
+        }
+        SealCommand::Rotate { id } => {
+            let c = registry::rotate(&inst.store, signer, &inst.pki, &id).await?;
+            println!(
+                "rotated {id}: generation {} serial {}",
+                c.generation, c.serial_hex
+            );
+        }
+    }
+    Ok(0)
+}
+
+/// `eseal demo`: a demo data dir from keys-example, every seal provisioned.
+pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    if settings.data_dir == PathBuf::from("./eseal-data") {
+        settings.data_dir = PathBuf::from("./eseal-demo");
+    }
+    if settings.master_key_file.is_none() {
+        settings.master_key_file = Some(root.join("keys-example/master.key"));
+    }
+    if args.fresh && settings.data_dir.exists() {
+        std::fs::remove_dir_all(&settings.data_dir)?;
+    }
+    if !settings.data_dir.join("eseal.db").exists() {
+        Installation::init(&settings).await?;
+        println!(
+            "demo installation created in {}",
+            settings.data_dir.display()
+        );
+    }
+    let inst = Installation::open(&settings).await?;
+    provision(&inst, &root.join("keys-example/roster.csv")).await?;
+    let seals = registry::list(&inst.store, None).await?;
+    println!("{} seals ready; for example:", seals.len());
+    for s in seals.iter().take(5) {
+        println!("  {}  {}", s.seal_id, s.holder);
+    }
+    inst.store.close().await;
+    Ok(0)
+}

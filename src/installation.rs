@@ -1,0 +1,203 @@
+//! An installation: its settings, database, signing core and PKI, opened
+//! together. `init` creates one; `open` loads one.
+
+use std::sync::Arc;
+
+use crate::configuration::Settings;
+use crate::crypto::{FileKeystore, MasterKey, Signer};
+use crate::pki::{CaKind, Pki};
+use crate::store::{self, Store, StoreError, meta};
+
+/// Errors opening or creating an installation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InstallationError {
+    #[error("{0} is already initialised; refusing to overwrite it")]
+    AlreadyInitialised(String),
+    #[error("{0} is not initialised: run `eseal init` first")]
+    NotInitialised(String),
+    #[error(
+        "the master key does not belong to this installation (key {found}, installation expects {expected})"
+    )]
+    WrongMasterKey { found: String, expected: String },
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
+    #[error(transparent)]
+    Pki(#[from] crate::pki::PkiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl From<sqlx::Error> for InstallationError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::Db(e))
+    }
+}
+
+/// An opened installation.
+pub struct Installation {
+    pub settings: Settings,
+    pub store: Store,
+    pub signer: Arc<dyn Signer>,
+    pub pki: Pki,
+}
+
+impl std::fmt::Debug for Installation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Installation")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+const FINGERPRINT: &str = "master_key_fingerprint";
+
+/// What `init` created.
+#[derive(Debug)]
+pub struct InitReport {
+    pub master_key_path: std::path::PathBuf,
+    pub master_key_created: bool,
+    pub root_fingerprint: String,
+}
+
+fn write_private_file(path: &std::path::Path, contents: &[u8]) -> Result<(), InstallationError> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| InstallationError::Io(format!("{}: {e}", path.display())))?;
+    f.write_all(contents)
+        .map_err(|e| InstallationError::Io(format!("{}: {e}", path.display())))?;
+    f.sync_all()
+        .map_err(|e| InstallationError::Io(format!("{}: {e}", path.display())))
+}
+
+impl Installation {
+    /// Create a new installation. Refuses, changing nothing, if the data dir
+    /// or the database already holds one.
+    pub async fn init(settings: &Settings) -> Result<InitReport, InstallationError> {
+        let dir = &settings.data_dir;
+        let dir_name = dir.display().to_string();
+        let db_file = dir.join("eseal.db");
+        let own_key_file = dir.join("master.key");
+        if db_file.exists() || (settings.master_key_file.is_none() && own_key_file.exists()) {
+            return Err(InstallationError::AlreadyInitialised(dir_name));
+        }
+        let created_dir = !dir.exists();
+        std::fs::create_dir_all(dir)
+            .map_err(|e| InstallationError::Io(format!("{dir_name}: {e}")))?;
+        let result = Self::init_inner(settings).await;
+        if result.is_err() {
+            // Leave the data dir as it was.
+            if settings.database_url.is_none() {
+                let _ = std::fs::remove_file(&db_file);
+                let _ = std::fs::remove_file(dir.join("eseal.db-wal"));
+                let _ = std::fs::remove_file(dir.join("eseal.db-shm"));
+            }
+            if !matches!(result, Err(InstallationError::AlreadyInitialised(_))) || created_dir {
+                if settings.master_key_file.is_none() && created_dir {
+                    let _ = std::fs::remove_file(&own_key_file);
+                }
+            }
+            if created_dir {
+                let _ = std::fs::remove_dir(dir);
+            }
+        }
+        result
+    }
+
+    async fn init_inner(settings: &Settings) -> Result<InitReport, InstallationError> {
+        let store = Store::connect(&settings.database_url()).await?;
+        if crate::store::ca::get(&store.pool, CaKind::Root)
+            .await?
+            .is_some()
+        {
+            store.close().await;
+            return Err(InstallationError::AlreadyInitialised(
+                settings.database_url(),
+            ));
+        }
+        let (master, created) = match &settings.master_key_file {
+            Some(p) => (MasterKey::from_file(p)?, false),
+            None => (MasterKey::generate()?, true),
+        };
+        let keystore = FileKeystore::new(&master)?;
+        let pki = Pki::create(
+            &keystore,
+            &settings.public_url,
+            time::OffsetDateTime::now_utc(),
+        )?;
+        let now = store::now_unix();
+        let mut tx = store.pool.begin().await?;
+        for m in [&pki.root, &pki.seal_ca, &pki.tsa] {
+            store::ca::insert(&mut *tx, m, now).await?;
+        }
+        meta::set(&mut *tx, FINGERPRINT, &master.fingerprint()).await?;
+        meta::set(&mut *tx, "public_url", &settings.public_url).await?;
+        if created {
+            write_private_file(&settings.master_key_path(), master.to_text().as_bytes())?;
+        }
+        tx.commit().await?;
+        store.close().await;
+        Ok(InitReport {
+            master_key_path: settings.master_key_path(),
+            master_key_created: created,
+            root_fingerprint: crate::pki::fingerprint_sha256(&pki.root.cert_der),
+        })
+    }
+
+    /// Open an existing installation and check the master key belongs to it.
+    pub async fn open(settings: &Settings) -> Result<Self, InstallationError> {
+        if settings.database_url.is_none() && !settings.data_dir.join("eseal.db").exists() {
+            return Err(InstallationError::NotInitialised(
+                settings.data_dir.display().to_string(),
+            ));
+        }
+        let store = Store::connect(&settings.database_url()).await?;
+        let load = |kind| {
+            let pool = store.pool.clone();
+            async move { crate::store::ca::get(&pool, kind).await }
+        };
+        let (Some(root), Some(seal_ca), Some(tsa)) = (
+            load(CaKind::Root).await?,
+            load(CaKind::SealCa).await?,
+            load(CaKind::Tsa).await?,
+        ) else {
+            return Err(InstallationError::NotInitialised(settings.database_url()));
+        };
+        let master = MasterKey::from_file(&settings.master_key_path())?;
+        let expected = meta::get(&store.pool, FINGERPRINT)
+            .await?
+            .unwrap_or_default();
+        if master.fingerprint() != expected {
+            return Err(InstallationError::WrongMasterKey {
+                found: master.fingerprint(),
+                expected,
+            });
+        }
+        let public_url = meta::get(&store.pool, "public_url")
+            .await?
+            .unwrap_or_else(|| settings.public_url.clone());
+        let keystore = FileKeystore::new(&master)?;
+        let pki = Pki {
+            root,
+            seal_ca,
+            tsa,
+            crl_url: crate::pki::crl_url_for(&public_url),
+        };
+        Ok(Self {
+            settings: settings.clone(),
+            store,
+            signer: Arc::new(keystore),
+            pki,
+        })
+    }
+}

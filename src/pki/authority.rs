@@ -1,0 +1,231 @@
+//! Creating the CA hierarchy and issuing certs from it.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CrlDistributionPoint, CustomExtension,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyUsagePurpose, SerialNumber,
+};
+use time::{Duration, OffsetDateTime};
+
+use super::names;
+use super::signing_key::{CoreSigningKey, SubjectKey};
+use super::{OID_DOCUMENT_SIGNING, OID_TIME_STAMPING, PkiError, inspect};
+use crate::crypto::{KeyRef, Signer};
+
+/// Validity of a seal cert.
+pub const SEAL_VALIDITY_YEARS: i64 = 5;
+const ROOT_YEARS: i64 = 20;
+const INTERMEDIATE_YEARS: i64 = 10;
+/// Allowance for clocks of relying parties that run slightly behind.
+const BACKDATE: Duration = Duration::minutes(5);
+
+/// Which CA-side key a [`CaMaterial`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaKind {
+    Root,
+    SealCa,
+    Tsa,
+}
+
+impl CaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaKind::Root => "root",
+            CaKind::SealCa => "seal_ca",
+            CaKind::Tsa => "tsa",
+        }
+    }
+    /// The keystore label of this key (bound into its wrapped blob).
+    pub fn key_label(self) -> String {
+        format!("ca:{}", self.as_str())
+    }
+}
+
+/// A cert and the reference to its private key in the signing core.
+#[derive(Debug, Clone)]
+pub struct CaMaterial {
+    pub kind: CaKind,
+    pub cert_der: Vec<u8>,
+    pub key: KeyRef,
+}
+
+impl CaMaterial {
+    fn public_key(&self) -> Result<Vec<u8>, PkiError> {
+        Ok(inspect::CertInfo::parse(&self.cert_der)?.public_key)
+    }
+}
+
+/// What goes into a seal cert's subject.
+#[derive(Debug, Clone)]
+pub struct SealSubject<'a> {
+    pub seal_id: &'a str,
+    pub holder: &'a str,
+    pub town: &'a str,
+}
+
+/// The district PKI: root CA, seal CA (issues seal certs and the CRL) and the
+/// timestamp authority, plus the public URL seal certs point their CRL at.
+#[derive(Debug, Clone)]
+pub struct Pki {
+    pub root: CaMaterial,
+    pub seal_ca: CaMaterial,
+    pub tsa: CaMaterial,
+    /// CRL distribution point written into seal certs.
+    pub crl_url: String,
+}
+
+fn random_serial() -> Result<SerialNumber, PkiError> {
+    let mut b = crate::crypto::random_bytes(16)?;
+    b[0] &= 0x7f;
+    b[0] |= 0x01;
+    Ok(SerialNumber::from_slice(&b))
+}
+
+/// DER of `SEQUENCE OF OBJECT IDENTIFIER` for an extendedKeyUsage value.
+fn eku_value(oids: &[&[u64]]) -> Result<Vec<u8>, PkiError> {
+    use der::Encode;
+    let list: Result<Vec<der::asn1::ObjectIdentifier>, _> = oids
+        .iter()
+        .map(|arcs| {
+            let s = arcs
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(".");
+            der::asn1::ObjectIdentifier::new(&s)
+        })
+        .collect();
+    let list = list.map_err(|e| PkiError::Generate(e.to_string()))?;
+    list.to_der().map_err(|e| PkiError::Generate(e.to_string()))
+}
+
+/// The CRL URL for an installation served at `public_url`.
+pub fn crl_url_for(public_url: &str) -> String {
+    format!("{}/pki/seal-ca.crl", public_url.trim_end_matches('/'))
+}
+
+impl Pki {
+    /// Create a new hierarchy: three fresh keys in the signing core, the
+    /// self-signed root, and the seal CA and TSA certs under it.
+    pub fn create(
+        signer: &dyn Signer,
+        public_url: &str,
+        now: OffsetDateTime,
+    ) -> Result<Self, PkiError> {
+        let root_key = signer.generate(&CaKind::Root.key_label())?;
+        let mut root_params = CertificateParams::default();
+        root_params.distinguished_name = names::root();
+        root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        root_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        root_params.not_before = now - BACKDATE;
+        root_params.not_after = now + Duration::days(365 * ROOT_YEARS);
+        root_params.serial_number = Some(random_serial()?);
+        let root_signing = CoreSigningKey::new(signer, &root_key.key, root_key.public_key.clone());
+        let root_cert = root_params.self_signed(&root_signing)?;
+        let root_issuer = Issuer::new(root_params, root_signing);
+
+        let ca_key = signer.generate(&CaKind::SealCa.key_label())?;
+        let mut ca_params = CertificateParams::default();
+        ca_params.distinguished_name = names::seal_ca();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        ca_params.not_before = now - BACKDATE;
+        ca_params.not_after = now + Duration::days(365 * INTERMEDIATE_YEARS);
+        ca_params.serial_number = Some(random_serial()?);
+        ca_params.use_authority_key_identifier_extension = true;
+        let ca_cert = ca_params.signed_by(&SubjectKey(&ca_key.public_key), &root_issuer)?;
+
+        let tsa_key = signer.generate(&CaKind::Tsa.key_label())?;
+        let mut tsa_params = CertificateParams::default();
+        tsa_params.distinguished_name = names::tsa();
+        tsa_params.is_ca = IsCa::ExplicitNoCa;
+        tsa_params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::ContentCommitment,
+        ];
+        tsa_params.not_before = now - BACKDATE;
+        tsa_params.not_after = now + Duration::days(365 * INTERMEDIATE_YEARS);
+        tsa_params.serial_number = Some(random_serial()?);
+        tsa_params.use_authority_key_identifier_extension = true;
+        // RFC 3161 §2.3: the TSA cert MUST carry timeStamping as its only
+        // extendedKeyUsage, marked critical. rcgen writes EKU non-critical,
+        // so it is added as a custom extension.
+        let mut eku =
+            CustomExtension::from_oid_content(&[2, 5, 29, 37], eku_value(&[OID_TIME_STAMPING])?);
+        eku.set_criticality(true);
+        tsa_params.custom_extensions.push(eku);
+        let tsa_cert = tsa_params.signed_by(&SubjectKey(&tsa_key.public_key), &root_issuer)?;
+
+        Ok(Self {
+            root: CaMaterial {
+                kind: CaKind::Root,
+                cert_der: root_cert.der().to_vec(),
+                key: root_key.key,
+            },
+            seal_ca: CaMaterial {
+                kind: CaKind::SealCa,
+                cert_der: ca_cert.der().to_vec(),
+                key: ca_key.key,
+            },
+            tsa: CaMaterial {
+                kind: CaKind::Tsa,
+                cert_der: tsa_cert.der().to_vec(),
+                key: tsa_key.key,
+            },
+            crl_url: crl_url_for(public_url),
+        })
+    }
+
+    /// The rcgen issuer for the seal CA, signing through the core.
+    pub(crate) fn seal_ca_issuer<'a>(
+        &'a self,
+        signer: &'a dyn Signer,
+    ) -> Result<Issuer<'static, CoreSigningKey<'a>>, PkiError> {
+        let key = CoreSigningKey::new(signer, &self.seal_ca.key, self.seal_ca.public_key()?);
+        Ok(Issuer::from_ca_cert_der(
+            &self.seal_ca.cert_der.clone().into(),
+            key,
+        )?)
+    }
+
+    /// Issue a seal cert for `public_key` (SEC1): CN = holder, serialNumber =
+    /// seal_id, keyUsage digitalSignature + nonRepudiation (critical),
+    /// extendedKeyUsage documentSigning (+ emailProtection, which NSS-based
+    /// validators such as poppler's pdfsig require of a signer), the CRL
+    /// distribution point, valid for five years.
+    pub fn issue_seal_cert(
+        &self,
+        issuer: &Issuer<'_, CoreSigningKey<'_>>,
+        subject: &SealSubject<'_>,
+        public_key: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Vec<u8>, PkiError> {
+        let mut p = CertificateParams::default();
+        p.distinguished_name = names::seal(subject.holder, subject.seal_id, subject.town);
+        p.is_ca = IsCa::ExplicitNoCa;
+        p.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::ContentCommitment,
+        ];
+        p.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::Other(OID_DOCUMENT_SIGNING.to_vec()),
+            ExtendedKeyUsagePurpose::EmailProtection,
+        ];
+        p.crl_distribution_points = vec![CrlDistributionPoint {
+            uris: vec![self.crl_url.clone()],
+        }];
+        p.not_before = now - BACKDATE;
+        p.not_after = now + Duration::days(365 * SEAL_VALIDITY_YEARS);
+        p.serial_number = Some(random_serial()?);
+        p.use_authority_key_identifier_extension = true;
+        Ok(p.signed_by(&SubjectKey(public_key), issuer)?.der().to_vec())
+    }
+
+    /// Certs a validator needs besides the signer's: seal CA, TSA, root.
+    pub fn chain_ders(&self) -> Vec<Vec<u8>> {
+        vec![
+            self.seal_ca.cert_der.clone(),
+            self.tsa.cert_der.clone(),
+            self.root.cert_der.clone(),
+        ]
+    }
+}

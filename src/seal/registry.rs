@@ -1,0 +1,420 @@
+//! The seal registry: provisioning from a roster, revocation, rotation, and
+//! the seal CA's CRL. CPU work (key generation, cert issuance) happens before
+//! the database transaction; each operation commits in one transaction, so a
+//! failure leaves nothing half-written.
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+
+use super::roster::{Roster, RosterRow};
+use crate::crypto::{KeyRef, Signer};
+use crate::domain::{SealId, SealLevel};
+use crate::pki::{CertInfo, Pki, PkiError, RevocationReason, RevokedEntry, SealSubject};
+use crate::store::seals::{self, CertRow, SealRow};
+use crate::store::{Store, StoreError, meta};
+
+/// Errors from registry operations.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    #[error("unknown seal {0}")]
+    UnknownSeal(String),
+    #[error("seal {0} has no usable key (revoked and not rotated)")]
+    NoKey(String),
+    #[error("seal {0} is already revoked")]
+    AlreadyRevoked(String),
+}
+
+/// Status of a seal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SealStatus {
+    Active,
+    Revoked,
+}
+
+/// A seal as the rest of the code sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Seal {
+    pub seal_id: SealId,
+    pub level: SealLevel,
+    pub area_code: String,
+    pub town: String,
+    pub village: Option<String>,
+    pub holder: String,
+    pub inscription: Option<String>,
+    pub status: SealStatus,
+}
+
+/// A cert a seal has had.
+pub type SealCertRecord = CertRow;
+
+impl Seal {
+    fn from_row(r: SealRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            seal_id: SealId::parse(&r.seal_id).map_err(StoreError::Corrupt)?,
+            level: SealLevel::parse(&r.level).map_err(StoreError::Corrupt)?,
+            area_code: r.area_code,
+            town: r.town,
+            village: r.village,
+            holder: r.holder,
+            inscription: r.inscription,
+            status: if r.status == "revoked" {
+                SealStatus::Revoked
+            } else {
+                SealStatus::Active
+            },
+        })
+    }
+}
+
+/// What a provisioning run did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ProvisionReport {
+    /// Seals created by this run.
+    pub added: Vec<String>,
+    /// Seals already registered with the same details.
+    pub unchanged: usize,
+    /// Registered seals whose roster row differs (not changed: use rotate).
+    pub differing: Vec<String>,
+    /// Registered seals absent from the roster (reported, never deleted).
+    pub missing: Vec<String>,
+}
+
+struct Prepared {
+    seal: SealRow,
+    cert: CertRow,
+    key: KeyRef,
+}
+
+fn seal_key_label(seal_id: &str, generation: i64) -> String {
+    format!("seal:{seal_id}#{generation}")
+}
+
+fn prepare(
+    pki: &Pki,
+    signer: &dyn Signer,
+    issuer: &rcgen::Issuer<'_, crate::pki::CoreSigningKey<'_>>,
+    row: &RosterRow,
+    generation: i64,
+    now: OffsetDateTime,
+) -> Result<(CertRow, KeyRef), RegistryError> {
+    let id = row.seal_id.as_str();
+    let g = signer
+        .generate(&seal_key_label(id, generation))
+        .map_err(PkiError::from)?;
+    let subject = SealSubject {
+        seal_id: id,
+        holder: &row.holder,
+        town: &row.town,
+    };
+    let der = pki.issue_seal_cert(issuer, &subject, &g.public_key, now)?;
+    let info = CertInfo::parse(&der)?;
+    let cert = CertRow {
+        seal_id: id.to_string(),
+        generation,
+        serial_hex: info.serial_hex,
+        cert_der: der,
+        key_label: g.key.label.clone(),
+        status: "current".into(),
+        not_before: info.not_before.unix_timestamp(),
+        not_after: info.not_after.unix_timestamp(),
+        created_at: now.unix_timestamp(),
+        revoked_at: None,
+        revoke_reason: None,
+    };
+    Ok((cert, g.key))
+}
+
+fn row_of(r: &RosterRow, now: i64) -> SealRow {
+    SealRow {
+        seal_id: r.seal_id.to_string(),
+        level: r.level.as_str().into(),
+        area_code: r.area_code.clone(),
+        town: r.town.clone(),
+        village: r.village.clone(),
+        holder: r.holder.clone(),
+        inscription: r.inscription.clone(),
+        status: "active".into(),
+        created_at: now,
+        revoked_at: None,
+        revoke_reason: None,
+    }
+}
+
+/// Provision one seal per roster row that is not yet registered. Idempotent.
+/// `tick` is called once per new seal prepared (for a progress bar).
+pub async fn provision(
+    store: &Store,
+    signer: &dyn Signer,
+    pki: &Pki,
+    roster: &Roster,
+    tick: &(dyn Fn() + Sync),
+) -> Result<ProvisionReport, RegistryError> {
+    let existing: HashMap<String, SealRow> = seals::all_seals(&store.pool)
+        .await?
+        .into_iter()
+        .map(|s| (s.seal_id.clone(), s))
+        .collect();
+    let mut report = ProvisionReport::default();
+    let mut todo = Vec::new();
+    for r in &roster.rows {
+        match existing.get(r.seal_id.as_str()) {
+            None => todo.push(r),
+            Some(s) => {
+                let same = s.holder == r.holder
+                    && s.level == r.level.as_str()
+                    && s.town == r.town
+                    && s.village == r.village
+                    && s.area_code == r.area_code
+                    && s.inscription == r.inscription;
+                if same {
+                    report.unchanged += 1;
+                } else {
+                    report.differing.push(r.seal_id.to_string());
+                }
+            }
+        }
+    }
+    let in_roster: std::collections::HashSet<&str> =
+        roster.rows.iter().map(|r| r.seal_id.as_str()).collect();
+    report.missing = existing
+        .keys()
+        .filter(|k| !in_roster.contains(k.as_str()))
+        .cloned()
+        .collect();
+    report.missing.sort();
+
+    let now = OffsetDateTime::now_utc();
+    // Key generation and cert issuance are CPU-bound: spread over the cores.
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let chunk = todo.len().div_ceil(workers).max(1);
+    let prepared: Vec<Result<Vec<Prepared>, RegistryError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = todo
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let issuer = pki.seal_ca_issuer(signer)?;
+                    part.iter()
+                        .map(|r| {
+                            let (cert, key) = prepare(pki, signer, &issuer, r, 1, now)?;
+                            tick();
+                            Ok(Prepared {
+                                seal: row_of(r, now.unix_timestamp()),
+                                cert,
+                                key,
+                            })
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(RegistryError::Pki(PkiError::Generate(
+                        "worker panicked".into(),
+                    )))
+                })
+            })
+            .collect()
+    });
+    let mut all = Vec::with_capacity(todo.len());
+    for p in prepared {
+        all.extend(p?);
+    }
+
+    let mut tx = store.pool.begin().await.map_err(StoreError::from)?;
+    for p in &all {
+        seals::insert_seal(&mut *tx, &p.seal).await?;
+        seals::insert_cert(&mut *tx, &p.cert, &p.key).await?;
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    report.added = all.iter().map(|p| p.seal.seal_id.clone()).collect();
+    Ok(report)
+}
+
+/// Every seal, optionally only those of one town.
+pub async fn list(store: &Store, town: Option<&str>) -> Result<Vec<Seal>, RegistryError> {
+    let rows = seals::all_seals(&store.pool).await?;
+    rows.into_iter()
+        .filter(|r| town.is_none_or(|t| r.town == t))
+        .map(|r| Seal::from_row(r).map_err(RegistryError::from))
+        .collect()
+}
+
+/// One seal and every cert it has had.
+pub async fn show(store: &Store, id: &str) -> Result<(Seal, Vec<SealCertRecord>), RegistryError> {
+    let row = seals::get_seal(&store.pool, id)
+        .await?
+        .ok_or_else(|| RegistryError::UnknownSeal(id.into()))?;
+    let certs = seals::certs_of(&store.pool, id).await?;
+    Ok((Seal::from_row(row)?, certs))
+}
+
+/// What signing with a seal needs: the seal, its current cert, and the key
+/// reference (still encrypted) for the signing core.
+#[derive(Debug, Clone)]
+pub struct SigningMaterial {
+    pub seal: Seal,
+    pub cert_der: Vec<u8>,
+    pub key: KeyRef,
+}
+
+/// The current signing material of a seal; refused for revoked seals.
+pub async fn signing_material(store: &Store, id: &str) -> Result<SigningMaterial, RegistryError> {
+    let row = seals::get_seal(&store.pool, id)
+        .await?
+        .ok_or_else(|| RegistryError::UnknownSeal(id.into()))?;
+    let seal = Seal::from_row(row)?;
+    let (cert, key) = seals::current_key(&store.pool, id)
+        .await?
+        .ok_or_else(|| RegistryError::NoKey(id.into()))?;
+    Ok(SigningMaterial {
+        seal,
+        cert_der: cert.cert_der,
+        key,
+    })
+}
+
+/// Revoke a seal's current cert (it lands on the CRL) and destroy its key.
+pub async fn revoke(
+    store: &Store,
+    signer: &dyn Signer,
+    pki: &Pki,
+    id: &str,
+    reason: RevocationReason,
+) -> Result<(), RegistryError> {
+    let mut tx = store.pool.begin().await.map_err(StoreError::from)?;
+    let seal = seals::get_seal(&mut *tx, id)
+        .await?
+        .ok_or_else(|| RegistryError::UnknownSeal(id.into()))?;
+    if seal.status == "revoked" {
+        return Err(RegistryError::AlreadyRevoked(id.into()));
+    }
+    seals::revoke_current(&mut tx, id, reason.as_str(), crate::store::now_unix()).await?;
+    refresh_crl_in(&mut tx, signer, pki).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Give a seal a new key and cert. The old cert stays known (superseded) so
+/// documents signed with it still verify; its key is destroyed.
+pub async fn rotate(
+    store: &Store,
+    signer: &dyn Signer,
+    pki: &Pki,
+    id: &str,
+) -> Result<CertRow, RegistryError> {
+    let row = seals::get_seal(&store.pool, id)
+        .await?
+        .ok_or_else(|| RegistryError::UnknownSeal(id.into()))?;
+    let seal = Seal::from_row(row)?;
+    let roster_row = RosterRow {
+        seal_id: seal.seal_id.clone(),
+        level: seal.level,
+        area_code: seal.area_code.clone(),
+        town: seal.town.clone(),
+        village: seal.village.clone(),
+        holder: seal.holder.clone(),
+        inscription: seal.inscription.clone(),
+    };
+    let mut tx = store.pool.begin().await.map_err(StoreError::from)?;
+    let generation = seals::max_generation(&mut tx, id).await? + 1;
+    let issuer = pki.seal_ca_issuer(signer)?;
+    let (cert, key) = prepare(
+        pki,
+        signer,
+        &issuer,
+        &roster_row,
+        generation,
+        OffsetDateTime::now_utc(),
+    )?;
+    seals::supersede_current(&mut tx, id).await?;
+    seals::insert_cert(&mut *tx, &cert, &key).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(cert)
+}
+
+const CRL_META: &str = "crl_der_b64";
+const CRL_NUMBER_META: &str = "crl_number";
+
+async fn refresh_crl_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    signer: &dyn Signer,
+    pki: &Pki,
+) -> Result<Vec<u8>, RegistryError> {
+    use base64::Engine;
+    let number: u64 = meta::get(&mut **tx, CRL_NUMBER_META)
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        + 1;
+    let revoked = seals::revoked_certs(&mut **tx)
+        .await?
+        .into_iter()
+        .map(|c| {
+            Ok(RevokedEntry {
+                serial: hex::decode(&c.serial_hex)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                revoked_at: crate::store::from_unix(c.revoked_at.unwrap_or(c.created_at))?,
+                reason: RevocationReason::parse(
+                    c.revoke_reason.as_deref().unwrap_or("unspecified"),
+                )
+                .unwrap_or(RevocationReason::Unspecified),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let der = pki.crl(signer, &revoked, number, OffsetDateTime::now_utc())?;
+    meta::set(&mut **tx, CRL_NUMBER_META, &number.to_string()).await?;
+    meta::set(
+        &mut **tx,
+        CRL_META,
+        &base64::engine::general_purpose::STANDARD.encode(&der),
+    )
+    .await?;
+    Ok(der)
+}
+
+/// The seal CA's current CRL (DER). Re-signed when none exists or the stored
+/// one is past half its lifetime.
+pub async fn current_crl(
+    store: &Store,
+    signer: &dyn Signer,
+    pki: &Pki,
+) -> Result<Vec<u8>, RegistryError> {
+    use base64::Engine;
+    if let Some(b64) = meta::get(&store.pool, CRL_META).await? {
+        if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64) {
+            if crl_is_fresh(&der) {
+                return Ok(der);
+            }
+        }
+    }
+    let mut tx = store.pool.begin().await.map_err(StoreError::from)?;
+    let der = refresh_crl_in(&mut tx, signer, pki).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(der)
+}
+
+fn crl_is_fresh(der: &[u8]) -> bool {
+    use x509_parser::prelude::FromDer;
+    let Ok((_, crl)) = x509_parser::revocation_list::CertificateRevocationList::from_der(der)
+    else {
+        return false;
+    };
+    let this = crl.last_update().timestamp();
+    let Some(next) = crl.next_update().map(|t| t.timestamp()) else {
+        return false;
+    };
+    crate::store::now_unix() < this + (next - this) / 2
+}

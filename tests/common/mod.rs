@@ -1,0 +1,153 @@
+//! Shared test helpers: fresh databases on each backend, outside tools.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use eseal::configuration::Settings;
+
+pub fn is_ci() -> bool {
+    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A database a test may use: SQLite always; PostgreSQL when
+/// `ESEAL_TEST_PG_URL` is set (required under CI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    match std::env::var("ESEAL_TEST_PG_URL") {
+        Ok(_) => v.push(Backend::Postgres),
+        Err(_) if is_ci() => {
+            panic!("CI=true but ESEAL_TEST_PG_URL is not set: PostgreSQL tests cannot run")
+        }
+        Err(_) => {
+            static ONCE: std::sync::Once = std::sync::Once::new();
+            ONCE.call_once(|| {
+                eprintln!("note: ESEAL_TEST_PG_URL not set: PostgreSQL variants skipped")
+            });
+        }
+    }
+    v
+}
+
+/// A fresh installation directory (and database) for one test.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    pub settings: Settings,
+    pub backend: Backend,
+    pg_db: Option<String>,
+}
+
+fn random_name() -> String {
+    let b = eseal::crypto::random_bytes(8).expect("rng");
+    hex::encode(b)
+}
+
+impl TestEnv {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().join("data");
+        let mut settings = Settings::for_data_dir(&data_dir);
+        settings.public_url = "https://eseal.test".into();
+        let mut pg_db = None;
+        if backend == Backend::Postgres {
+            let base = std::env::var("ESEAL_TEST_PG_URL").expect("ESEAL_TEST_PG_URL");
+            let name = format!("eseal_t_{}", random_name());
+            pg_admin(&base, &format!("CREATE DATABASE {name}")).await;
+            let url = match base.rfind('/') {
+                Some(i) => format!("{}/{name}", &base[..i]),
+                None => panic!("bad ESEAL_TEST_PG_URL"),
+            };
+            settings.database_url = Some(url);
+            pg_db = Some(name);
+        }
+        Self {
+            dir,
+            settings,
+            backend,
+            pg_db,
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.settings.data_dir
+    }
+
+    /// Drop the PostgreSQL database (best effort).
+    pub async fn cleanup(self) {
+        if let Some(name) = &self.pg_db {
+            let base = std::env::var("ESEAL_TEST_PG_URL").expect("ESEAL_TEST_PG_URL");
+            pg_admin(
+                &base,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
+        }
+    }
+}
+
+async fn pg_admin(url: &str, sql: &str) {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(sql.to_string()))
+        .await
+        .expect(sql);
+    let _ = c.close().await;
+}
+
+/// Look up an outside tool; under CI a missing tool fails the test,
+/// elsewhere the caller skips with one line.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let venv = repo().join(".venv/bin").join(name);
+    if venv.exists() {
+        return Some(venv);
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if is_ci() {
+            panic!("CI=true and the outside tool {name} is missing (scripts/test.sh installs it)");
+        }
+        eprintln!(
+            "note: {name} not found: this check is skipped (run scripts/test.sh to install it)"
+        );
+    }
+    found
+}
+
+/// Run a command, returning (success, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().expect("spawn");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The eseal binary with the test's settings in its environment.
+pub fn eseal(env: &TestEnv) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_eseal"));
+    c.env("ESEAL_DATA_DIR", &env.settings.data_dir);
+    c.env("ESEAL_PUBLIC_URL", &env.settings.public_url);
+    c.env_remove("ESEAL_MASTER_KEY_FILE");
+    match &env.settings.database_url {
+        Some(u) => c.env("ESEAL_DATABASE_URL", u),
+        None => c.env_remove("ESEAL_DATABASE_URL"),
+    };
+    c
+}
