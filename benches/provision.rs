@@ -1,0 +1,73 @@
+//! Provisioning all 563 seals of the roster into a fresh installation:
+//! key generation, cert issuance, one database transaction.
+//!
+//! Run: `cargo bench --bench provision` (SQLite; PostgreSQL too when
+//! `ESEAL_TEST_PG_URL` is set).
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use eseal::configuration::Settings;
+use eseal::installation::Installation;
+use eseal::seal::{registry, Roster};
+
+const ROSTER: &[u8] = include_bytes!("../keys-example/roster.csv");
+
+async fn one_run(settings: Settings) -> Duration {
+    Installation::init(&settings).await.expect("init");
+    let inst = Installation::open(&settings).await.expect("open");
+    let roster = Roster::parse(ROSTER).expect("roster");
+    let start = Instant::now();
+    let r = registry::provision(&inst.store, inst.signer.as_ref(), &inst.pki, &roster, &|| {}).await.expect("provision");
+    let took = start.elapsed();
+    assert_eq!(r.added.len(), 563);
+    inst.store.close().await;
+    took
+}
+
+async fn pg_settings(dir: &std::path::Path, base: &str, n: u64) -> Settings {
+    use sqlx::Connection;
+    let name = format!("eseal_bench_{}_{n}", std::process::id());
+    let mut c = sqlx::PgConnection::connect(base).await.expect("pg");
+    sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).await.expect("drop");
+    sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create");
+    let mut s = Settings::for_data_dir(dir);
+    s.database_url = Some(format!("{}/{name}", &base[..base.rfind('/').expect("url")]));
+    s
+}
+
+fn provision_563(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let mut g = c.benchmark_group("provision_563_seals");
+    g.sample_size(10);
+    g.bench_function("sqlite", |b| {
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().expect("tmp");
+                total += one_run(Settings::for_data_dir(dir.path().join("d"))).await;
+            }
+            total
+        })
+    });
+    if let Ok(base) = std::env::var("ESEAL_TEST_PG_URL") {
+        g.bench_function("postgres", |b| {
+            let base = base.clone();
+            b.to_async(&rt).iter_custom(move |iters| {
+                let base = base.clone();
+                async move {
+                    let mut total = Duration::ZERO;
+                    for i in 0..iters {
+                        let dir = tempfile::tempdir().expect("tmp");
+                        total += one_run(pg_settings(dir.path(), &base, i).await).await;
+                    }
+                    total
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, provision_563);
+criterion_main!(benches);
