@@ -5,6 +5,7 @@
 //! accept, and only portable types (TEXT, BIGINT, BYTEA).
 
 pub mod ca;
+pub mod documents;
 pub mod meta;
 pub mod seals;
 
