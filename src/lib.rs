@@ -10,6 +10,7 @@ pub mod configuration;
 pub mod crypto;
 pub mod domain;
 pub mod installation;
+pub mod issuance;
 pub mod pki;
 pub mod seal;
 pub mod store;
