@@ -10,19 +10,9 @@ say() { printf '== %s\n' "$*"; }
 
 # --- Debian packages (poppler-utils: pdfsig/pdftotext/pdftoppm; qpdf; openssl;
 #     libnss3-tools: certutil for pdfsig's trust store; fonts: the CJK font) ---
-APT_PKGS=(poppler-utils qpdf openssl libnss3-tools python3-venv fonts-noto-cjk)
-missing=()
-for p in "${APT_PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
-fi
+# shellcheck source=scripts/lib-apt.sh
+source scripts/lib-apt.sh
+apt_ensure poppler-utils qpdf openssl libnss3-tools python3-venv fonts-noto-cjk
 
 # --- Python tools in a virtualenv (pyHanko for interop) ---
 VENV="$ROOT/.venv"
