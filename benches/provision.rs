@@ -6,10 +6,10 @@
 
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use eseal::configuration::Settings;
 use eseal::installation::Installation;
-use eseal::seal::{registry, Roster};
+use eseal::seal::{Roster, registry};
 
 const ROSTER: &[u8] = include_bytes!("../keys-example/roster.csv");
 
@@ -18,7 +18,15 @@ async fn one_run(settings: Settings) -> Duration {
     let inst = Installation::open(&settings).await.expect("open");
     let roster = Roster::parse(ROSTER).expect("roster");
     let start = Instant::now();
-    let r = registry::provision(&inst.store, inst.signer.as_ref(), &inst.pki, &roster, &|| {}).await.expect("provision");
+    let r = registry::provision(
+        &inst.store,
+        inst.signer.as_ref(),
+        &inst.pki,
+        &roster,
+        &|| {},
+    )
+    .await
+    .expect("provision");
     let took = start.elapsed();
     assert_eq!(r.added.len(), 563);
     inst.store.close().await;
@@ -29,8 +37,18 @@ async fn pg_settings(dir: &std::path::Path, base: &str, n: u64) -> Settings {
     use sqlx::Connection;
     let name = format!("eseal_bench_{}_{n}", std::process::id());
     let mut c = sqlx::PgConnection::connect(base).await.expect("pg");
-    sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).await.expect("drop");
-    sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create");
+    sqlx::Executor::execute(
+        &mut c,
+        sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")),
+    )
+    .await
+    .expect("drop");
+    sqlx::Executor::execute(
+        &mut c,
+        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+    )
+    .await
+    .expect("create");
     let mut s = Settings::for_data_dir(dir);
     s.database_url = Some(format!("{}/{name}", &base[..base.rfind('/').expect("url")]));
     s

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod configuration;
 pub mod crypto;
 pub mod domain;
+pub mod font;
 pub mod installation;
 pub mod issuance;
 pub mod pki;

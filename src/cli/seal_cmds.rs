@@ -28,6 +28,9 @@ pub enum SealCommand {
         id: String,
         #[arg(long)]
         json: bool,
+        /// Also write the seal's appearance as SVG to this file.
+        #[arg(long)]
+        image: Option<PathBuf>,
     },
     /// Revoke a seal's current cert (it lands on the CRL).
     Revoke {
@@ -110,8 +113,18 @@ async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> 
                 println!("{} seal(s)", seals.len());
             }
         }
-        SealCommand::Show { id, json } => {
+        SealCommand::Show { id, json, image } => {
             let (seal, certs) = registry::show(&inst.store, &id).await?;
+            if let Some(path) = image {
+                let font = crate::font::shared()?;
+                let look = crate::seal::SealAppearance::new(
+                    &font,
+                    &seal.holder,
+                    seal.inscription.as_deref(),
+                )?;
+                std::fs::write(&path, look.to_svg(420.0))?;
+                eprintln!("seal image written to {}", path.display());
+            }
             let current = certs
                 .iter()
                 .rev()

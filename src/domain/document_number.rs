@@ -33,8 +33,14 @@ const OFFICES: &[(&str, &str)] = &[
     ("社会事务局", "社事"),
 ];
 
-const VILLAGE_SUFFIXES: &[&str] =
-    &["社区居民委员会", "社区居委会", "村民委员会", "村委会", "居委会", "居民委员会"];
+const VILLAGE_SUFFIXES: &[&str] = &[
+    "社区居民委员会",
+    "社区居委会",
+    "村民委员会",
+    "村委会",
+    "居委会",
+    "居民委员会",
+];
 
 fn first_chars(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
@@ -47,7 +53,11 @@ fn short_town(town: &str) -> String {
         return s.to_string();
     }
     if let Some(s) = t.strip_suffix("经济开发区") {
-        return if s.is_empty() { "经开".into() } else { format!("{}开", first_chars(s, 1)) };
+        return if s.is_empty() {
+            "经开".into()
+        } else {
+            format!("{}开", first_chars(s, 1))
+        };
     }
     first_chars(t, 2)
 }
@@ -70,12 +80,17 @@ pub fn number_prefix(level: SealLevel, town: &str, village: Option<&str>, holder
         SealLevel::District => format!("赣榆{}", office_abbrev(after_district)),
         SealLevel::Town => {
             let office = after_district.strip_prefix(town).unwrap_or(after_district);
-            let office = office.strip_prefix(town.strip_prefix("赣榆").unwrap_or(town)).unwrap_or(office);
+            let office = office
+                .strip_prefix(town.strip_prefix("赣榆").unwrap_or(town))
+                .unwrap_or(office);
             format!("赣榆{}{}", short_town(town), office_abbrev(office))
         }
         SealLevel::Village => {
             let v = village.unwrap_or(holder);
-            let short = VILLAGE_SUFFIXES.iter().find_map(|s| v.strip_suffix(s)).unwrap_or(v);
+            let short = VILLAGE_SUFFIXES
+                .iter()
+                .find_map(|s| v.strip_suffix(s))
+                .unwrap_or(v);
             format!("赣榆{}{}", short_town(town), short)
         }
     }
@@ -88,7 +103,11 @@ mod tests {
 
     #[test]
     fn formats_the_official_way() {
-        let n = DocumentNumber { prefix: "赣榆青口繁荣社区".into(), year: 2026, seq: 123 };
+        let n = DocumentNumber {
+            prefix: "赣榆青口繁荣社区".into(),
+            year: 2026,
+            seq: 123,
+        };
         assert_eq!(n.to_string(), "赣榆青口繁荣社区〔2026〕第000123号");
     }
 

@@ -5,6 +5,6 @@ mod document_number;
 mod seal_id;
 mod seal_level;
 
-pub use document_number::{number_prefix, DocumentNumber};
+pub use document_number::{DocumentNumber, number_prefix};
 pub use seal_id::SealId;
 pub use seal_level::SealLevel;

@@ -1,7 +1,7 @@
 //! Document identifiers: the unguessable id in links and QR codes, and the
 //! short verification code printed on the document.
 
-use crate::crypto::{random_bytes, random_token, sha256, CryptoError};
+use crate::crypto::{CryptoError, random_bytes, random_token, sha256};
 
 /// 128 random bits, URL-safe base64 (22 characters).
 pub fn new_document_id() -> Result<String, CryptoError> {
@@ -36,7 +36,11 @@ pub fn code_digest(code: &str) -> String {
 /// Whether `code` matches the stored digest (constant-time comparison).
 pub fn verification_code_matches(code: &str, stored_hex: &str) -> bool {
     let a = code_digest(code);
-    a.len() == stored_hex.len() && a.bytes().zip(stored_hex.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == stored_hex.len()
+        && a.bytes()
+            .zip(stored_hex.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]

@@ -5,5 +5,7 @@
 mod identifiers;
 mod numbering;
 
-pub use identifiers::{code_digest, new_document_id, new_verification_code, verification_code_matches};
+pub use identifiers::{
+    code_digest, new_document_id, new_verification_code, verification_code_matches,
+};
 pub use numbering::allocate_number;

@@ -1,8 +1,10 @@
-//! Seals: the roster they come from and the registry that provisions,
-//! revokes and rotates them.
+//! Seals: the roster they come from, the registry that provisions, revokes
+//! and rotates them, and their appearance.
 
+pub mod appearance;
 pub mod registry;
 pub mod roster;
 
+pub use appearance::SealAppearance;
 pub use registry::{ProvisionReport, Seal, SealCertRecord, SealStatus};
 pub use roster::{Roster, RosterError, RosterRow};

@@ -63,7 +63,11 @@ fn doc_row(r: &AnyRow) -> Result<DocumentRow, sqlx::Error> {
 /// Take the next sequence number of `seal_id` in `year`. Run inside a
 /// transaction: the counter row stays locked until it commits, so concurrent
 /// issuers (several processes on PostgreSQL) get distinct numbers.
-pub async fn next_seq(tx: &mut sqlx::Transaction<'_, Any>, seal_id: &str, year: i64) -> Result<i64, StoreError> {
+pub async fn next_seq(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    seal_id: &str,
+    year: i64,
+) -> Result<i64, StoreError> {
     sqlx::query("INSERT INTO document_counters (seal_id, year, last) VALUES ($1, $2, 0) ON CONFLICT (seal_id, year) DO NOTHING")
         .bind(seal_id)
         .bind(year)
@@ -77,7 +81,11 @@ pub async fn next_seq(tx: &mut sqlx::Transaction<'_, Any>, seal_id: &str, year: 
     Ok(row.try_get(0)?)
 }
 
-pub async fn insert<'e, E: Executor<'e, Database = Any>>(ex: E, d: &DocumentRow, pdf: &[u8]) -> Result<(), StoreError> {
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    d: &DocumentRow,
+    pdf: &[u8],
+) -> Result<(), StoreError> {
     sqlx::query(concat!(
         "INSERT INTO documents (",
         doc_cols!(),
@@ -107,11 +115,18 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(ex: E, d: &DocumentRow,
     Ok(())
 }
 
-pub async fn get<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) -> Result<Option<DocumentRow>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", doc_cols!(), " FROM documents WHERE document_id = $1"))
-        .bind(id)
-        .fetch_optional(ex)
-        .await?;
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> Result<Option<DocumentRow>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        doc_cols!(),
+        " FROM documents WHERE document_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(ex)
+    .await?;
     Ok(row.as_ref().map(doc_row).transpose()?)
 }
 
@@ -119,28 +134,50 @@ pub async fn by_pdf_sha256<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     sha256_hex: &str,
 ) -> Result<Option<DocumentRow>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", doc_cols!(), " FROM documents WHERE pdf_sha256 = $1"))
-        .bind(sha256_hex)
-        .fetch_optional(ex)
-        .await?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        doc_cols!(),
+        " FROM documents WHERE pdf_sha256 = $1"
+    ))
+    .bind(sha256_hex)
+    .fetch_optional(ex)
+    .await?;
     Ok(row.as_ref().map(doc_row).transpose()?)
 }
 
-pub async fn by_number<'e, E: Executor<'e, Database = Any>>(ex: E, number: &str) -> Result<Option<DocumentRow>, StoreError> {
-    let row = sqlx::query(concat!("SELECT ", doc_cols!(), " FROM documents WHERE number = $1"))
-        .bind(number)
-        .fetch_optional(ex)
-        .await?;
+pub async fn by_number<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    number: &str,
+) -> Result<Option<DocumentRow>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        doc_cols!(),
+        " FROM documents WHERE number = $1"
+    ))
+    .bind(number)
+    .fetch_optional(ex)
+    .await?;
     Ok(row.as_ref().map(doc_row).transpose()?)
 }
 
-pub async fn pdf<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-    let row = sqlx::query("SELECT pdf FROM documents WHERE document_id = $1").bind(id).fetch_optional(ex).await?;
+pub async fn pdf<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = sqlx::query("SELECT pdf FROM documents WHERE document_id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
     Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
 }
 
 /// Void an issued document. Returns false if it was not in force.
-pub async fn void<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str, reason: &str, at: i64) -> Result<bool, StoreError> {
+pub async fn void<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    reason: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
     let n = sqlx::query(
         "UPDATE documents SET status = 'voided', voided_at = $1, void_reason = $2 WHERE document_id = $3 AND status = 'issued'",
     )
