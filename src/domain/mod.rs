@@ -1,10 +1,19 @@
 //! Checked domain types: each can only be built through a constructor that
-//! validates it ("parse, don't validate").
+//! validates it ("parse, don't validate"). Messages are in Chinese: they
+//! reach residents' forms.
 
+mod calendar;
 mod document_number;
+mod id_number;
+mod person;
+mod place;
 mod seal_id;
 mod seal_level;
 
-pub use document_number::{DocumentNumber, number_prefix};
+pub use calendar::{CivilDate, DateRange};
+pub use document_number::{number_prefix, DocumentNumber};
+pub use id_number::IdNumber;
+pub use person::{PersonName, Phone};
+pub use place::{Address, Area, BoundedText};
 pub use seal_id::SealId;
 pub use seal_level::SealLevel;
