@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod configuration;
 pub mod crypto;
+pub mod document;
 pub mod domain;
 pub mod font;
 pub mod installation;

@@ -1,6 +1,7 @@
 //! The `eseal` command line. Each subcommand family lives in its own file;
 //! this file only lists them and dispatches.
 
+mod document_cmds;
 mod pki_cmds;
 mod seal_cmds;
 
@@ -31,6 +32,11 @@ pub enum Command {
     /// Provision, list, show, revoke and rotate seals.
     #[command(subcommand)]
     Seals(seal_cmds::SealCommand),
+    /// List and show document kinds.
+    #[command(subcommand)]
+    Templates(document_cmds::TemplatesCommand),
+    /// Render a document to PDF (unsigned preview).
+    Render(document_cmds::RenderArgs),
     /// Demo: a fresh data dir from keys-example, all seals provisioned.
     Demo(seal_cmds::DemoArgs),
 }
@@ -45,6 +51,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             Command::Init => pki_cmds::init(&cli.settings).await,
             Command::Pki(c) => pki_cmds::run(&cli.settings, c).await,
             Command::Seals(c) => seal_cmds::run(&cli.settings, c).await,
+            Command::Templates(c) => document_cmds::run_templates(c),
+            Command::Render(a) => document_cmds::render(&cli.settings, a).await,
             Command::Demo(a) => seal_cmds::demo(cli.settings, a).await,
         }
     })

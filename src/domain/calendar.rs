@@ -27,18 +27,31 @@ impl CivilDate {
             return Err("年份不在合理范围内".into());
         }
         let month = time::Month::try_from(m).map_err(|_| "月份无效".to_string())?;
-        Date::from_calendar_date(y, month, d).map(Self).map_err(|_| "该日期不存在".into())
+        Date::from_calendar_date(y, month, d)
+            .map(Self)
+            .map_err(|_| "该日期不存在".into())
     }
 
     /// `2026年11月25日`.
     pub fn chinese(&self) -> String {
-        format!("{}年{}月{}日", self.0.year(), u8::from(self.0.month()), self.0.day())
+        format!(
+            "{}年{}月{}日",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
     }
 
     /// `二〇二六年十一月二十五日`, the form used for issue dates.
     pub fn chinese_numerals(&self) -> String {
         const D: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
-        let y: String = self.0.year().to_string().bytes().map(|b| D[usize::from(b - b'0')]).collect();
+        let y: String = self
+            .0
+            .year()
+            .to_string()
+            .bytes()
+            .map(|b| D[usize::from(b - b'0')])
+            .collect();
         let small = |n: u8| -> String {
             match n {
                 0..=9 => D[usize::from(n)].to_string(),
@@ -48,7 +61,11 @@ impl CivilDate {
                 _ => format!("{}十{}", D[usize::from(n / 10)], D[usize::from(n % 10)]),
             }
         };
-        format!("{y}年{}月{}日", small(u8::from(self.0.month())), small(self.0.day()))
+        format!(
+            "{y}年{}月{}日",
+            small(u8::from(self.0.month())),
+            small(self.0.day())
+        )
     }
 }
 
@@ -89,9 +106,21 @@ mod tests {
         let d = CivilDate::parse("2026-11-25").unwrap();
         assert_eq!(d.chinese(), "2026年11月25日");
         assert_eq!(d.chinese_numerals(), "二〇二六年十一月二十五日");
-        assert_eq!(CivilDate::parse("2020年2月29日").unwrap().chinese_numerals(), "二〇二〇年二月二十九日");
-        assert_eq!(CivilDate::parse("2030/10/10").unwrap().chinese_numerals(), "二〇三〇年十月十日");
-        assert!(CivilDate::parse("2021-02-29").unwrap_err().contains("不存在"));
+        assert_eq!(
+            CivilDate::parse("2020年2月29日")
+                .unwrap()
+                .chinese_numerals(),
+            "二〇二〇年二月二十九日"
+        );
+        assert_eq!(
+            CivilDate::parse("2030/10/10").unwrap().chinese_numerals(),
+            "二〇三〇年十月十日"
+        );
+        assert!(
+            CivilDate::parse("2021-02-29")
+                .unwrap_err()
+                .contains("不存在")
+        );
         assert!(CivilDate::parse("2021-13-01").unwrap_err().contains("月份"));
         assert!(CivilDate::parse("tomorrow").unwrap_err().contains("格式"));
     }
@@ -100,7 +129,11 @@ mod tests {
     fn ranges() {
         let r = DateRange::parse("2026-01-01至2028-12-31").unwrap();
         assert_eq!(r.chinese(), "2026年1月1日至2028年12月31日");
-        assert!(DateRange::parse("2026-01-01~2025-12-31").unwrap_err().contains("早于"));
+        assert!(
+            DateRange::parse("2026-01-01~2025-12-31")
+                .unwrap_err()
+                .contains("早于")
+        );
         assert!(DateRange::parse("2026-01-01").unwrap_err().contains("格式"));
     }
 }

@@ -22,13 +22,19 @@ impl IdNumber {
         let year: i32 = s[6..10].parse().map_err(|_| "出生日期无效")?;
         let month: u8 = s[10..12].parse().map_err(|_| "出生日期无效")?;
         let day: u8 = s[12..14].parse().map_err(|_| "出生日期无效")?;
-        let month_t = time::Month::try_from(month).map_err(|_| "出生日期中的月份无效".to_string())?;
-        let birth = time::Date::from_calendar_date(year, month_t, day).map_err(|_| "出生日期无效".to_string())?;
+        let month_t =
+            time::Month::try_from(month).map_err(|_| "出生日期中的月份无效".to_string())?;
+        let birth = time::Date::from_calendar_date(year, month_t, day)
+            .map_err(|_| "出生日期无效".to_string())?;
         let today = time::OffsetDateTime::now_utc().date();
         if year < 1900 || birth > today {
             return Err("出生日期不在合理范围内".into());
         }
-        let sum: u32 = b[..17].iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+        let sum: u32 = b[..17]
+            .iter()
+            .zip(WEIGHTS)
+            .map(|(d, w)| u32::from(d - b'0') * w)
+            .sum();
         if CHECK[(sum % 11) as usize] != b[17] {
             return Err("校验码不正确，请核对号码".into());
         }
@@ -83,11 +89,35 @@ mod tests {
 
     #[test]
     fn rejects_bad_numbers_with_a_reason() {
-        assert!(IdNumber::parse("1101051949123100").unwrap_err().contains("18位"));
-        assert!(IdNumber::parse("11010519491231002Y").unwrap_err().contains("X"));
-        assert!(IdNumber::parse("110105194912310021").unwrap_err().contains("校验码"));
-        assert!(IdNumber::parse("110105194913310028").unwrap_err().contains("月份"));
-        assert!(IdNumber::parse("110105194902300020").unwrap_err().contains("出生日期"));
-        assert!(IdNumber::parse("110105290001010025").unwrap_err().contains("范围"));
+        assert!(
+            IdNumber::parse("1101051949123100")
+                .unwrap_err()
+                .contains("18位")
+        );
+        assert!(
+            IdNumber::parse("11010519491231002Y")
+                .unwrap_err()
+                .contains("X")
+        );
+        assert!(
+            IdNumber::parse("110105194912310021")
+                .unwrap_err()
+                .contains("校验码")
+        );
+        assert!(
+            IdNumber::parse("110105194913310028")
+                .unwrap_err()
+                .contains("月份")
+        );
+        assert!(
+            IdNumber::parse("110105194902300020")
+                .unwrap_err()
+                .contains("出生日期")
+        );
+        assert!(
+            IdNumber::parse("110105290001010025")
+                .unwrap_err()
+                .contains("范围")
+        );
     }
 }

@@ -11,7 +11,7 @@ mod seal_id;
 mod seal_level;
 
 pub use calendar::{CivilDate, DateRange};
-pub use document_number::{number_prefix, DocumentNumber};
+pub use document_number::{DocumentNumber, number_prefix};
 pub use id_number::IdNumber;
 pub use person::{PersonName, Phone};
 pub use place::{Address, Area, BoundedText};

@@ -16,7 +16,9 @@ impl PersonName {
         if !(2..=20).contains(&n) {
             return Err("姓名应为2至20个字".into());
         }
-        let ok = s.chars().all(|c| is_cjk(c) || c == '·' || c.is_ascii_alphabetic() || c == ' ');
+        let ok = s
+            .chars()
+            .all(|c| is_cjk(c) || c == '·' || c.is_ascii_alphabetic() || c == ' ');
         if !ok {
             return Err("姓名只能包含汉字、字母和间隔号“·”".into());
         }
@@ -52,7 +54,10 @@ impl Phone {
     pub fn parse(s: &str) -> Result<Self, String> {
         let s: String = s.trim().chars().filter(|c| *c != ' ').collect();
         let b = s.as_bytes();
-        let mobile = b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit);
+        let mobile = b.len() == 11
+            && b[0] == b'1'
+            && (b'3'..=b'9').contains(&b[1])
+            && b.iter().all(u8::is_ascii_digit);
         let landline = {
             let parts: Vec<&str> = s.split('-').collect();
             parts.len() == 2

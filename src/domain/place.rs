@@ -4,8 +4,15 @@ pub struct Area(pub f64);
 
 impl Area {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let t = s.trim().trim_end_matches("平方米").trim_end_matches("㎡").trim_end_matches("m²").trim();
-        let v: f64 = t.parse().map_err(|_| "面积应为数字，例如 85.5".to_string())?;
+        let t = s
+            .trim()
+            .trim_end_matches("平方米")
+            .trim_end_matches("㎡")
+            .trim_end_matches("m²")
+            .trim();
+        let v: f64 = t
+            .parse()
+            .map_err(|_| "面积应为数字，例如 85.5".to_string())?;
         if !(v > 0.0 && v < 100_000.0) || !v.is_finite() {
             return Err("面积应大于0且小于100000平方米".into());
         }
@@ -87,7 +94,15 @@ mod tests {
         assert!(Address::parse("青口镇繁荣社区三组18号").is_ok());
         assert!(Address::parse("三组").unwrap_err().contains("4至80"));
         assert!(BoundedText::parse("小吃", 10).is_ok());
-        assert!(BoundedText::parse("一二三四五六", 5).unwrap_err().contains("最多5个字"));
-        assert!(BoundedText::parse("  ", 5).unwrap_err().contains("不能为空"));
+        assert!(
+            BoundedText::parse("一二三四五六", 5)
+                .unwrap_err()
+                .contains("最多5个字")
+        );
+        assert!(
+            BoundedText::parse("  ", 5)
+                .unwrap_err()
+                .contains("不能为空")
+        );
     }
 }
