@@ -8,3 +8,7 @@
 pub mod cli;
 pub mod crypto;
 pub mod domain;
+pub mod ess;
+pub mod pades;
+pub mod signed_data;
+pub mod tsa;

@@ -1,6 +1,8 @@
 //! The `eseal` command line. Each subcommand family lives in its own file;
 //! this file only lists them and dispatches.
 
+pub mod sign_cmds;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
