@@ -4,6 +4,7 @@
 mod document_cmds;
 mod pki_cmds;
 mod seal_cmds;
+pub mod sign_cmds;
 
 use clap::{Parser, Subcommand};
 

@@ -1,0 +1,81 @@
+//! `eseal sign --seal SEAL_ID --in any.pdf --out signed.pdf [--level B-LT]`:
+//! stamp an existing PDF. Resolving the seal (keystore, certs, CRLs, TSA)
+//! is the seal store's job; [`run_sign`] takes the resolved parts.
+
+use std::path::PathBuf;
+
+use crate::pades::{self, LtvMaterial, PadesLevel, SignOptions, SigningIdentity, VisibleSeal};
+use crate::tsa::TimestampClient;
+
+/// Arguments of `eseal sign`.
+#[derive(Debug, clap::Args)]
+pub struct SignArgs {
+    /// The seal to sign with, e.g. 320707000000-01.
+    #[arg(long = "seal")]
+    pub seal: String,
+    /// The PDF to stamp (signed or not; it is only appended to).
+    #[arg(long = "in")]
+    pub input: PathBuf,
+    /// Where to write the signed PDF.
+    #[arg(long = "out")]
+    pub output: PathBuf,
+    /// PAdES level: B-B, B-T, B-LT or B-LTA.
+    #[arg(long, default_value = "B-LT", value_parser = parse_level)]
+    pub level: PadesLevel,
+    /// `/Reason` of the signature.
+    #[arg(long, default_value = "村级证明电子签章")]
+    pub reason: String,
+    /// `/Location` of the signature.
+    #[arg(long, default_value = "江苏省连云港市赣榆区")]
+    pub location: String,
+}
+
+fn parse_level(s: &str) -> Result<PadesLevel, String> {
+    PadesLevel::parse(s).map_err(|e| e.to_string())
+}
+
+/// What the seal store resolved for `--seal`.
+pub struct ResolvedSeal<'a> {
+    pub identity: SigningIdentity<'a>,
+    /// The holder's name, for `/Name`.
+    pub holder: String,
+    /// The seal's drawing, placed on page 1 at `rect`; `None` for an
+    /// invisible signature.
+    pub visible: Option<VisibleSeal>,
+    pub validation: LtvMaterial,
+    pub tsa: &'a dyn TimestampClient,
+}
+
+/// Errors of `eseal sign`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignCmdError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Pades(#[from] pades::PadesError),
+}
+
+/// Sign `args.input` into `args.output`; returns the signed file's size.
+pub fn run_sign(args: &SignArgs, seal: &ResolvedSeal<'_>) -> Result<usize, SignCmdError> {
+    let pdf = std::fs::read(&args.input).map_err(|source| SignCmdError::Read { path: args.input.clone(), source })?;
+    let opts = SignOptions {
+        level: args.level,
+        reason: args.reason.clone(),
+        location: args.location.clone(),
+        name: seal.holder.clone(),
+        visible: seal.visible.clone(),
+        signing_time: time::OffsetDateTime::now_utc(),
+        tsa: seal.tsa,
+        validation: seal.validation.clone(),
+    };
+    let signed = pades::sign(&pdf, &seal.identity, &opts)?;
+    // Write beside the target and rename, so a crash never leaves half a file.
+    let tmp = args.output.with_extension("pdf.partial");
+    std::fs::write(&tmp, &signed)
+        .and_then(|_| std::fs::rename(&tmp, &args.output))
+        .map_err(|source| SignCmdError::Write { path: args.output.clone(), source })?;
+    Ok(signed.len())
+}
