@@ -8,3 +8,4 @@
 pub mod cli;
 pub mod crypto;
 pub mod domain;
+pub mod verify;
