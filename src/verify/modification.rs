@@ -101,7 +101,7 @@ pub fn analyse(doc: &PdfDocument<'_>, signed_rev: usize) -> Result<Vec<Change>, 
                 for (code, detail) in catalog_change(doc, &old, &new, k)? {
                     push(code, Some(num), detail);
                 }
-            } else if Some(num) == info {
+            } else if Some(num) == info || old.as_dict().is_some_and(|d| d.name_is(b"Type", b"Metadata")) {
                 push(Code::METADATA_UPDATED, Some(num), None);
             } else if dss_objects.contains(&num) {
                 push(Code::LATER_DSS, Some(num), None);

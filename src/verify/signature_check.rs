@@ -261,7 +261,8 @@ fn check_cms_signature(
         if b_lt {
             level = "B-LT";
             let dss_rev = ctx.dss.first_revision.unwrap_or(usize::MAX);
-            if ctx.doc_timestamps.iter().any(|(_, r)| *r > dss_rev) {
+            // The archive timestamp covers the DSS (it may sit in the same revision).
+            if ctx.doc_timestamps.iter().any(|(_, r)| *r >= dss_rev) {
                 level = "B-LTA";
             }
         }
