@@ -15,8 +15,6 @@ const MAX_FIELD_DEPTH: usize = 32;
 #[derive(Debug, Clone)]
 pub struct FoundSignature {
     pub field_name: Option<String>,
-    /// Object number of the signature dictionary (None if direct).
-    pub object: Option<u32>,
     /// The signature dictionary is a top-level object of the file (not inside
     /// an object stream or a field), so string spans are file offsets.
     pub spans_are_file_offsets: bool,
@@ -123,7 +121,7 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
         let Some(sig_dict) = sig.as_dict() else { continue };
         let spans_are_file_offsets =
             object.is_some_and(|n| matches!(doc.entry(n, rev), Some((_, XrefEntry::InUse { .. }))));
-        out.push(FoundSignature { field_name: name, object, spans_are_file_offsets, dict: sig_dict.clone() });
+        out.push(FoundSignature { field_name: name, spans_are_file_offsets, dict: sig_dict.clone() });
         if out.len() > max {
             break;
         }
