@@ -281,3 +281,29 @@ fn verdicts_agree_with_pyhanko() {
     }
     assert!(compared >= 15, "only {compared} files compared");
 }
+
+/// CPU time per verification on this thread (not wall time: the shared CI
+/// machine is often overloaded). Run with
+/// `cargo test --test verify_tamper cpu_time_per_verification -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn cpu_time_per_verification() {
+    fn cpu_ticks() -> u64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        let f: Vec<&str> = after.split_whitespace().collect();
+        f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap() // utime + stime
+    }
+    let t = trust();
+    for file in ["genuine_bt.pdf", "genuine_blt.pdf", "genuine_blta.pdf"] {
+        let pdf = read(file);
+        assert_eq!(run(&pdf, &t).verdict, Verdict::Valid);
+        let n = 400;
+        let start = cpu_ticks();
+        for _ in 0..n {
+            std::hint::black_box(run(std::hint::black_box(&pdf), &t));
+        }
+        let secs = (cpu_ticks() - start) as f64 / 100.0; // USER_HZ
+        println!("{file} ({} KB): {:.0} verifications per CPU-second", pdf.len() / 1024, n as f64 / secs);
+    }
+}

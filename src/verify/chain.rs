@@ -2,6 +2,9 @@
 //! closed PKI of ECDSA P-256 certs needs): signatures, validity at a time,
 //! CA constraints, and termination at a trust anchor.
 
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::cms::{oids, p256_public_key};
@@ -21,13 +24,49 @@ pub struct ChainOutcome {
     pub reasons: Vec<Reason>,
 }
 
+/// Most entries of the verified-signature cache before it is cleared.
+const CACHE_MAX: usize = 4096;
+
+/// Certificate signatures already verified in this process, keyed by the
+/// SHA-256 of exactly the bytes checked (TBS, signature, issuer key). The
+/// same seal CA, root and TSA certs recur in every document, and an ECDSA
+/// verification costs far more than the hash; only successes are cached, so
+/// a cache hit means "these very bytes verified before".
+fn cache() -> &'static Mutex<HashSet<[u8; 32]>> {
+    static CACHE: OnceLock<Mutex<HashSet<[u8; 32]>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
 /// Does `issuer` sign `cert` (ECDSA P-256 / SHA-256)? `Err` names an unsupported algorithm.
 pub fn signed_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> Result<bool, Code> {
     if cert.signature_algorithm.algorithm.as_bytes() != oids::ECDSA_SHA256.as_bytes() {
         return Err(Code::UNSUPPORTED_ALGORITHM);
     }
     let pk = p256_public_key(issuer.public_key().raw).map_err(|_| Code::UNSUPPORTED_ALGORITHM)?;
-    Ok(crypto::verify_p256(pk, cert.tbs_certificate.as_ref(), &*cert.signature_value.data))
+    Ok(verify_cached(pk, cert.tbs_certificate.as_ref(), &cert.signature_value.data))
+}
+
+/// ECDSA P-256 verification of a certificate or CRL signature, through the cache.
+pub fn verify_cached(pk: &[u8], tbs: &[u8], sig: &[u8]) -> bool {
+    let mut h = crypto::Sha256::new();
+    for part in [tbs, sig, pk] {
+        h.update(&(part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    let key = h.finish();
+    // A poisoned lock only means another thread panicked mid-insert; the set is still usable.
+    if cache().lock().unwrap_or_else(|e| e.into_inner()).contains(&key) {
+        return true;
+    }
+    let ok = crypto::verify_p256(pk, tbs, sig);
+    if ok {
+        let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
+        c.insert(key);
+    }
+    ok
 }
 
 /// Build a path from `leaf` through `pool` to one of `anchors`, checking each

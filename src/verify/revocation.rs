@@ -8,7 +8,6 @@ use x509_parser::revocation_list::CertificateRevocationList;
 use super::chain::rfc3339;
 use super::cms::{oids, p256_public_key};
 use super::report::{Code, Reason, RevocationStatus};
-use crate::crypto;
 
 #[derive(Debug, Clone)]
 pub struct RevocationOutcome {
@@ -44,7 +43,7 @@ pub fn check(path: &[Vec<u8>], crls: &[(&[u8], bool)], signing_time: i64) -> Rev
                 continue;
             }
             let sig_ok = crl.signature_algorithm.algorithm.as_bytes() == oids::ECDSA_SHA256.as_bytes()
-                && crypto::verify_p256(issuer_key, crl.tbs_cert_list.as_ref(), &*crl.signature_value.data);
+                && super::chain::verify_cached(issuer_key, crl.tbs_cert_list.as_ref(), &crl.signature_value.data);
             if !sig_ok {
                 bad_crl = true;
                 continue;
