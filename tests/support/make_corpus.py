@@ -253,6 +253,17 @@ files["genuine_bt.pdf"] = sign(base, seal, seal_k, ts=timestamper())
 files["genuine_blt.pdf"] = sign(base, seal, seal_k, ts=timestamper(), lt=True)
 files["genuine_blta.pdf"] = sign(base, seal, seal_k, ts=timestamper(), lta=True)
 files["genuine_two_signatures.pdf"] = sign(files["genuine_bt.pdf"], seal2, seal2_k, field="Seal2", ts=timestamper())
+# The same document rewritten by qpdf with a cross-reference stream and object
+# streams (Flate + PNG predictor), then signed: the other common file layout.
+import subprocess, tempfile
+with tempfile.TemporaryDirectory() as td:
+    src, dst = os.path.join(td, "in.pdf"), os.path.join(td, "out.pdf")
+    with open(src, "wb") as f:
+        f.write(base)
+    subprocess.run(["qpdf", "--object-streams=generate", src, dst], check=True)
+    with open(dst, "rb") as f:
+        objstm_base = f.read()
+files["genuine_xref_stream.pdf"] = sign(objstm_base, seal, seal_k, ts=timestamper())
 files["other_root.pdf"] = sign(base, foreign, foreign_k, ts=timestamper(), chain=(other_root,))
 files["second_signature_other_root.pdf"] = sign(files["genuine_bt.pdf"], foreign, foreign_k, field="Seal2",
                                                 ts=timestamper(), chain=(other_root,))
