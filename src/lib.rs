@@ -20,3 +20,4 @@ pub mod seal;
 pub mod signed_data;
 pub mod store;
 pub mod tsa;
+pub mod verify;

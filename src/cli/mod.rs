@@ -5,6 +5,7 @@ mod document_cmds;
 mod pki_cmds;
 mod seal_cmds;
 pub mod sign_cmds;
+pub mod verify_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +41,8 @@ pub enum Command {
     Render(document_cmds::RenderArgs),
     /// Demo: a fresh data dir from keys-example, all seals provisioned.
     Demo(seal_cmds::DemoArgs),
+    /// Verify the seals of a signed PDF, offline.
+    Verify(verify_cmd::VerifyArgs),
 }
 
 /// Run the parsed command line; returns the process exit code.
@@ -55,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             Command::Templates(c) => document_cmds::run_templates(c),
             Command::Render(a) => document_cmds::render(&cli.settings, a).await,
             Command::Demo(a) => seal_cmds::demo(cli.settings, a).await,
+            Command::Verify(args) => verify_cmd::run(args),
         }
     })
 }

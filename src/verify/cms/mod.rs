@@ -1,0 +1,33 @@
+//! CMS SignedData (RFC 5652) as PAdES and RFC 3161 use it: parsing with the
+//! original encodings kept, and verification of one signer (signed
+//! attributes, message digest, ESS signing-certificate-v2, ECDSA P-256).
+
+pub mod asn1;
+pub mod oids;
+mod signed_data;
+mod signer;
+
+pub use signed_data::{parse_signed_data, Attribute, SignedData, SignerId, SignerInfo};
+pub use signer::{p256_public_key, verify_signer, EssStatus, VerifiedSigner};
+
+/// What was wrong with a CMS structure or its signature.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CmsError {
+    #[error("malformed CMS/ASN.1: {0}")]
+    Malformed(&'static str),
+    #[error("unsupported algorithm: {0}")]
+    Unsupported(&'static str),
+    #[error("the signer's certificate is not in the signature")]
+    SignerCertMissing,
+    #[error("signed attributes are missing")]
+    NoSignedAttributes,
+    #[error("the content-type attribute is missing or wrong")]
+    ContentType,
+    #[error("the message-digest attribute does not match the signed data")]
+    DigestMismatch,
+    #[error("the signing-certificate-v2 attribute does not match the signer's certificate")]
+    EssMismatch,
+    #[error("the signature value does not verify with the signer's public key")]
+    BadSignature,
+}

@@ -1,0 +1,22 @@
+//! Object identifiers the verifier compares against (DER content bytes via `as_bytes`).
+
+use const_oid::ObjectIdentifier as Oid;
+
+pub const SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+pub const DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
+pub const TST_INFO: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.1.4");
+pub const ATTR_CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
+pub const ATTR_MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+pub const ATTR_SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
+pub const ATTR_SIGNING_CERT_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
+pub const ATTR_SIGNING_CERT_V1: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.12");
+pub const ATTR_SIGNATURE_TIMESTAMP: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.14");
+pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+pub const ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+pub const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+pub const EKU_DOCUMENT_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.36");
+pub const EKU_TIME_STAMPING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.8");
+pub const EKU_ANY: Oid = Oid::new_unwrap("2.5.29.37.0");
+/// X.520 serialNumber: the seal_id in a seal cert's subject.
+pub const AT_SERIAL_NUMBER: Oid = Oid::new_unwrap("2.5.4.5");

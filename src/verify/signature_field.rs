@@ -1,0 +1,161 @@
+//! Finding the signatures of a document: signature fields of the AcroForm
+//! (ISO 32000-1 §12.7, §12.8) whose /V is a signature dictionary.
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use super::pdf::{Dict, Object, PdfDocument, PdfError, XrefEntry};
+
+/// Most form-field nodes visited.
+const MAX_FIELD_NODES: usize = 10_000;
+/// Deepest field hierarchy followed.
+const MAX_FIELD_DEPTH: usize = 32;
+
+/// A signature dictionary and where it sits.
+#[derive(Debug, Clone)]
+pub struct FoundSignature {
+    pub field_name: Option<String>,
+    /// The signature dictionary is a top-level object of the file (not inside
+    /// an object stream or a field), so string spans are file offsets.
+    pub spans_are_file_offsets: bool,
+    pub dict: Dict,
+}
+
+impl FoundSignature {
+    pub fn sub_filter(&self) -> Option<String> {
+        self.dict.get(b"SubFilter").and_then(Object::as_name).map(|n| String::from_utf8_lossy(n).into_owned())
+    }
+    pub fn is_document_timestamp(&self) -> bool {
+        self.dict.name_is(b"Type", b"DocTimeStamp") || self.dict.name_is(b"SubFilter", b"ETSI.RFC3161")
+    }
+    /// /ByteRange as four non-negative integers.
+    pub fn byte_range(&self) -> Option<[u64; 4]> {
+        let a = self.dict.get(b"ByteRange")?.as_array()?;
+        if a.len() != 4 {
+            return None;
+        }
+        let mut out = [0u64; 4];
+        for (o, v) in out.iter_mut().zip(a) {
+            *o = u64::try_from(v.as_int()?).ok()?;
+        }
+        Some(out)
+    }
+    /// /Contents bytes and token span.
+    pub fn contents(&self) -> Option<(&[u8], usize, usize)> {
+        match self.dict.get(b"Contents")? {
+            Object::Str { bytes, start, end } => Some((bytes, *start, *end)),
+            _ => None,
+        }
+    }
+    /// /M as written (a PDF date string), unverified.
+    pub fn claimed_time(&self) -> Option<String> {
+        match self.dict.get(b"M")? {
+            Object::Str { bytes, .. } => Some(String::from_utf8_lossy(bytes).into_owned()),
+            _ => None,
+        }
+    }
+}
+
+/// The signatures of the last revision, at most `max + 1` (the caller reports
+/// "too many" when it gets more than `max`).
+pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, PdfError> {
+    let rev = doc.last_revision();
+    let Some(trailer) = doc.revisions.get(rev).map(|r| r.trailer.clone()) else { return Ok(Vec::new()) };
+    let Some(root) = doc.get_key(&trailer, b"Root", rev)? else {
+        return Err(PdfError::syntax(0, "trailer has no /Root catalog"));
+    };
+    let Some(catalog) = root.as_dict() else { return Err(PdfError::syntax(0, "catalog is not a dictionary")) };
+    let Some(acroform) = doc.get_key(catalog, b"AcroForm", rev)? else { return Ok(Vec::new()) };
+    let Some(fields) = acroform.as_dict().and_then(|d| d.get(b"Fields")).cloned() else { return Ok(Vec::new()) };
+    let Some(fields) = doc.resolve(&fields, rev)? else { return Ok(Vec::new()) };
+
+    let mut out = Vec::new();
+    let mut seen_fields = HashSet::new();
+    let mut seen_sigs = HashSet::new();
+    let mut visited = 0usize;
+    // (node, inherited /FT, name prefix, depth)
+    let mut stack: Vec<(Object, Option<Vec<u8>>, Option<String>, usize)> = Vec::new();
+    for f in fields.as_array().unwrap_or(&[]).iter().rev() {
+        stack.push((f.clone(), None, None, 0));
+    }
+    while let Some((node, ft, prefix, depth)) = stack.pop() {
+        visited += 1;
+        if visited > MAX_FIELD_NODES || depth > MAX_FIELD_DEPTH {
+            return Err(PdfError::Limit { what: "form field tree size" });
+        }
+        if let Object::Ref(n, _) = node {
+            if !seen_fields.insert(n) {
+                continue; // a loop or a shared node
+            }
+        }
+        let Some(obj) = doc.resolve(&node, rev)? else { continue };
+        let Some(d) = obj.as_dict() else { continue };
+        let ft = d.get(b"FT").and_then(Object::as_name).map(<[u8]>::to_vec).or(ft);
+        let partial = match d.get(b"T") {
+            Some(Object::Str { bytes, .. }) => Some(pdf_text(bytes)),
+            _ => None,
+        };
+        let name = match (&prefix, partial) {
+            (Some(p), Some(t)) => Some(format!("{p}.{t}")),
+            (None, Some(t)) => Some(t),
+            (p, None) => p.clone(),
+        };
+        if let Some(kids) = d.get(b"Kids") {
+            if let Some(kids) = doc.resolve(kids, rev)? {
+                for k in kids.as_array().unwrap_or(&[]).iter().rev() {
+                    stack.push((k.clone(), ft.clone(), name.clone(), depth + 1));
+                }
+            }
+        }
+        if ft.as_deref() != Some(b"Sig") {
+            continue;
+        }
+        let Some(v) = d.get(b"V") else { continue };
+        let object = v.as_ref().map(|(n, _)| n);
+        if let Some(n) = object {
+            if !seen_sigs.insert(n) {
+                continue;
+            }
+        }
+        let Some(sig) = doc.resolve(v, rev)? else { continue };
+        let Some(sig_dict) = sig.as_dict() else { continue };
+        let spans_are_file_offsets =
+            object.is_some_and(|n| matches!(doc.entry(n, rev), Some((_, XrefEntry::InUse { .. }))));
+        out.push(FoundSignature { field_name: name, spans_are_file_offsets, dict: sig_dict.clone() });
+        if out.len() > max {
+            break;
+        }
+    }
+    // Signing order: by where the signed range ends.
+    out.sort_by_key(|s| s.byte_range().map(|b| b[2].saturating_add(b[3])).unwrap_or(u64::MAX));
+    Ok(out)
+}
+
+/// A PDF text string: UTF-16BE with BOM, or (approximately) PDFDocEncoding.
+pub fn pdf_text(bytes: &[u8]) -> String {
+    if let Some(rest) = bytes.strip_prefix(&[0xfe, 0xff]) {
+        let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        String::from_utf16_lossy(&units)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xef, 0xbb, 0xbf]) {
+        String::from_utf8_lossy(rest).into_owned()
+    } else {
+        bytes.iter().map(|&b| char::from(b)).collect()
+    }
+}
+
+/// Is `obj` (resolved) a signature widget: /Subtype /Widget of a /FT /Sig field?
+pub fn is_signature_widget(doc: &PdfDocument<'_>, obj: &Object, rev: usize) -> Result<bool, PdfError> {
+    let Some(o) = doc.resolve(obj, rev)? else { return Ok(false) };
+    let Some(d) = o.as_dict() else { return Ok(false) };
+    if !d.name_is(b"Subtype", b"Widget") {
+        return Ok(false);
+    }
+    if d.name_is(b"FT", b"Sig") {
+        return Ok(true);
+    }
+    let parent: Option<Rc<Object>> = match d.get(b"Parent") {
+        Some(p) => doc.resolve(p, rev)?,
+        None => None,
+    };
+    Ok(parent.as_ref().and_then(|p| p.as_dict()).is_some_and(|p| p.name_is(b"FT", b"Sig")))
+}
