@@ -7,8 +7,8 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::process::Command;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use eseal::verify::{verify, TrustStore, Verdict, VerifyOptions};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use eseal::verify::{TrustStore, Verdict, VerifyOptions, verify};
 
 fn corpus() -> PathBuf {
     if let Ok(d) = std::env::var("ESEAL_VERIFY_CORPUS") {
@@ -22,19 +22,27 @@ fn corpus() -> PathBuf {
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    assert!(ok, "could not build the corpus (run scripts/test.sh once, or set ESEAL_VERIFY_CORPUS)");
+    assert!(
+        ok,
+        "could not build the corpus (run scripts/test.sh once, or set ESEAL_VERIFY_CORPUS)"
+    );
     dir
 }
 
 fn bench(c: &mut Criterion) {
     let dir = corpus();
     let mut trust = TrustStore::new();
-    trust.add_anchor(&std::fs::read(dir.join("root.pem")).unwrap()).unwrap();
+    trust
+        .add_anchor(&std::fs::read(dir.join("root.pem")).unwrap())
+        .unwrap();
     let mut g = c.benchmark_group("verify");
     g.throughput(Throughput::Elements(1));
     for file in ["genuine_bt.pdf", "genuine_blt.pdf", "genuine_blta.pdf"] {
         let pdf = std::fs::read(dir.join(file)).unwrap();
-        assert_eq!(verify(&pdf, &trust, &VerifyOptions::default()).verdict, Verdict::Valid);
+        assert_eq!(
+            verify(&pdf, &trust, &VerifyOptions::default()).verdict,
+            Verdict::Valid
+        );
         g.bench_function(format!("{file} ({} KB)", pdf.len() / 1024), |b| {
             b.iter(|| verify(black_box(&pdf), &trust, &VerifyOptions::default()))
         });

@@ -39,5 +39,10 @@ then
 fi
 
 mkdir -p artifacts
+# The verifier's pyHanko-signed corpus, built once for all test binaries.
+export ESEAL_VERIFY_CORPUS="$ROOT/target/verify-corpus-$$"
+say "building the verifier corpus with pyHanko"
+"$VENV/bin/python" tests/support/make_corpus.py "$ESEAL_VERIFY_CORPUS"
+
 say "cargo test"
 cargo test --release --all-targets

@@ -59,7 +59,9 @@ impl SigningCertificateV2 {
                 hash_algorithm: None,
                 cert_hash: OctetString::new(crate::crypto::sha256(cert_der).to_vec())?,
                 issuer_serial: Some(IssuerSerial {
-                    issuer: vec![GeneralName::DirectoryName(cert.tbs_certificate.issuer.clone())],
+                    issuer: vec![GeneralName::DirectoryName(
+                        cert.tbs_certificate.issuer.clone(),
+                    )],
                     serial_number: cert.tbs_certificate.serial_number.clone(),
                 }),
             }],

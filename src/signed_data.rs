@@ -39,11 +39,17 @@ pub enum SignedDataError {
 }
 
 fn sha256_alg() -> AlgorithmIdentifierOwned {
-    AlgorithmIdentifierOwned { oid: ID_SHA_256, parameters: None }
+    AlgorithmIdentifierOwned {
+        oid: ID_SHA_256,
+        parameters: None,
+    }
 }
 
 fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error> {
-    Ok(Attribute { oid, values: SetOfVec::try_from(vec![value])? })
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value])?,
+    })
 }
 
 /// Parse a DER certificate, naming its position for the error.
@@ -64,7 +70,10 @@ pub fn signer_info(
     let ess = SigningCertificateV2::for_cert(cert_der, &cert)?;
     let attrs = SetOfVec::try_from(vec![
         attribute(ID_CONTENT_TYPE, Any::encode_from(&content_type)?)?,
-        attribute(ID_MESSAGE_DIGEST, Any::encode_from(&OctetString::new(content_digest.to_vec())?)?)?,
+        attribute(
+            ID_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(content_digest.to_vec())?)?,
+        )?,
         attribute(ID_AA_SIGNING_CERTIFICATE_V2, Any::encode_from(&ess)?)?,
     ])?;
     // RFC 5652 §5.4: the signature covers the DER of the attributes as a SET OF
@@ -79,7 +88,10 @@ pub fn signer_info(
         }),
         digest_alg: sha256_alg(),
         signed_attrs: Some(attrs),
-        signature_algorithm: AlgorithmIdentifierOwned { oid: ECDSA_WITH_SHA_256, parameters: None },
+        signature_algorithm: AlgorithmIdentifierOwned {
+            oid: ECDSA_WITH_SHA_256,
+            parameters: None,
+        },
         signature: OctetString::new(signature)?,
         unsigned_attrs: None,
     })
@@ -124,12 +136,22 @@ pub fn assemble(
     let sd = SignedData {
         version,
         digest_algorithms: SetOfVec::try_from(vec![sha256_alg()])?,
-        encap_content_info: EncapsulatedContentInfo { econtent_type, econtent },
-        certificates: if choices.is_empty() { None } else { Some(CertificateSet::try_from(choices)?) },
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type,
+            econtent,
+        },
+        certificates: if choices.is_empty() {
+            None
+        } else {
+            Some(CertificateSet::try_from(choices)?)
+        },
         crls: None,
         signer_infos: SignerInfos::try_from(vec![info])?,
     };
-    let ci = ContentInfo { content_type: ID_SIGNED_DATA, content: Any::encode_from(&sd)? };
+    let ci = ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::encode_from(&sd)?,
+    };
     Ok(ci.to_der()?)
 }
 

@@ -10,10 +10,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::*;
 use der::{Decode, Encode};
-use eseal::tsa::{self, exchange, TimestampClient, TsaError};
+use eseal::tsa::status::{self as st, TimeStampResp};
+use eseal::tsa::{self, TimestampClient, TsaError, exchange};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
-use eseal::tsa::status::{self as st, TimeStampResp};
 
 fn status_of(resp: &[u8]) -> (u8, Option<u8>) {
     let r = TimeStampResp::from_der(resp).unwrap();
@@ -22,7 +22,9 @@ fn status_of(resp: &[u8]) -> (u8, Option<u8>) {
 
 #[test]
 fn openssl_accepts_a_reply_to_its_own_query() {
-    let Some(openssl) = tool("openssl") else { return };
+    let Some(openssl) = tool("openssl") else {
+        return;
+    };
     let pki = Pki::new();
     let dir = scratch("tsa-openssl");
     pki.write_pems(&dir);
@@ -31,7 +33,10 @@ fn openssl_accepts_a_reply_to_its_own_query() {
     for cert_flag in [true, false] {
         let q = dir.join("q.tsq");
         let mut cmd = Command::new(&openssl);
-        cmd.args(["ts", "-query", "-sha256", "-data"]).arg(&data).arg("-out").arg(&q);
+        cmd.args(["ts", "-query", "-sha256", "-data"])
+            .arg(&data)
+            .arg("-out")
+            .arg(&q);
         if cert_flag {
             cmd.arg("-cert");
         }
@@ -50,7 +55,11 @@ fn openssl_accepts_a_reply_to_its_own_query() {
             .arg(dir.join("root.pem"))
             .arg("-untrusted")
             .arg(dir.join("tsa.pem")));
-        assert!(o.ok && o.text.contains("Verification: OK"), "certReq={cert_flag}: {}", o.text);
+        assert!(
+            o.ok && o.text.contains("Verification: OK"),
+            "certReq={cert_flag}: {}",
+            o.text
+        );
         // And against the query itself (nonce, imprint, policy).
         let o = run(Command::new(&openssl)
             .args(["ts", "-verify", "-in"])
@@ -62,9 +71,19 @@ fn openssl_accepts_a_reply_to_its_own_query() {
             .arg("-untrusted")
             .arg(dir.join("tsa.pem")));
         assert!(o.ok && o.text.contains("Verification: OK"), "{}", o.text);
-        let o = run(Command::new(&openssl).args(["ts", "-reply", "-text", "-in"]).arg(&r));
-        assert!(o.text.contains("Granted") && o.text.contains("Accuracy: 0x01 seconds"), "{}", o.text);
-        assert!(o.text.contains(&tsa::DEFAULT_POLICY.to_string()), "{}", o.text);
+        let o = run(Command::new(&openssl)
+            .args(["ts", "-reply", "-text", "-in"])
+            .arg(&r));
+        assert!(
+            o.text.contains("Granted") && o.text.contains("Accuracy: 0x01 seconds"),
+            "{}",
+            o.text
+        );
+        assert!(
+            o.text.contains(&tsa::DEFAULT_POLICY.to_string()),
+            "{}",
+            o.text
+        );
         // A different file does not verify.
         std::fs::write(&data, "tampered").unwrap();
         let o = run(Command::new(&openssl)
@@ -88,7 +107,13 @@ fn malformed_and_unsupported_requests_are_rejected_not_crashes() {
     let bad_alg = 0;
     let bad_data_format = 5;
     let unaccepted_policy = 15;
-    for garbage in [&b""[..], b"\x30", b"\x30\x03\x02\x01\x01", b"not der at all", &[0xff; 300]] {
+    for garbage in [
+        &b""[..],
+        b"\x30",
+        b"\x30\x03\x02\x01\x01",
+        b"not der at all",
+        &[0xff; 300],
+    ] {
         let (status, fail) = status_of(&pki.tsa.respond(garbage));
         assert_eq!(status, st::REJECTION);
         assert_eq!(fail, Some(bad_data_format));
@@ -111,8 +136,20 @@ fn malformed_and_unsupported_requests_are_rejected_not_crashes() {
     let (status, _) = status_of(&pki.tsa.respond(&parsed.to_der().unwrap()));
     assert_eq!(status, st::REJECTION);
     // The client side turns a rejection into an error.
-    let err = req.token_from_response(&pki.tsa.respond(b"junk")).unwrap_err();
-    assert!(matches!(err, TsaError::Rejected { status: 2, fail_bit: Some(5), .. }), "{err}");
+    let err = req
+        .token_from_response(&pki.tsa.respond(b"junk"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TsaError::Rejected {
+                status: 2,
+                fail_bit: Some(5),
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -127,7 +164,8 @@ fn tokens_echo_the_nonce_and_have_unique_serials() {
         assert!(serials.insert(tst.serial_number.as_bytes().to_vec()));
         assert_eq!(tst.policy, tsa::DEFAULT_POLICY);
         assert_eq!(tst.accuracy.unwrap().seconds, Some(1));
-        let age = time::OffsetDateTime::now_utc().unix_timestamp() as u64 - tst.gen_time.to_unix_duration().as_secs();
+        let age = time::OffsetDateTime::now_utc().unix_timestamp() as u64
+            - tst.gen_time.to_unix_duration().as_secs();
         assert!(age < 5);
     }
     // A response to another request is refused by the client.
@@ -155,7 +193,10 @@ async fn http_endpoint_speaks_rfc3161() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(resp.headers()["content-type"], "application/timestamp-reply");
+    assert_eq!(
+        resp.headers()["content-type"],
+        "application/timestamp-reply"
+    );
     let body = resp.into_body().collect().await.unwrap().to_bytes();
     req.token_from_response(&body).unwrap();
 
@@ -176,7 +217,12 @@ async fn http_endpoint_speaks_rfc3161() {
 
     // Wrong media type.
     let resp = app
-        .oneshot(Request::post("/tsa").header("content-type", "text/plain").body(Body::from("x")).unwrap())
+        .oneshot(
+            Request::post("/tsa")
+                .header("content-type", "text/plain")
+                .body(Body::from("x"))
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -189,12 +235,33 @@ async fn external_http_client_against_a_real_socket() {
     let port = listener.local_addr().unwrap().port();
     let app = tsa::http::router(pki.tsa.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let client = tsa::HttpTsaClient::new(&format!("http://127.0.0.1:{port}/tsa"), std::time::Duration::from_secs(5)).unwrap();
-    let token = tokio::task::spawn_blocking(move || client.timestamp(&[5; 32])).await.unwrap().unwrap();
+    let client = tsa::HttpTsaClient::new(
+        &format!("http://127.0.0.1:{port}/tsa"),
+        std::time::Duration::from_secs(5),
+    )
+    .unwrap();
+    let token = tokio::task::spawn_blocking(move || client.timestamp(&[5; 32]))
+        .await
+        .unwrap()
+        .unwrap();
     let ci = cms::content_info::ContentInfo::from_der(&token).unwrap();
-    assert_eq!(exchange::tst_info(&ci).unwrap().message_imprint.hashed_message.as_bytes(), &[5; 32]);
+    assert_eq!(
+        exchange::tst_info(&ci)
+            .unwrap()
+            .message_imprint
+            .hashed_message
+            .as_bytes(),
+        &[5; 32]
+    );
     // A wrong path is an HTTP error, i.e. an error for the issuance.
-    let bad = tsa::HttpTsaClient::new(&format!("http://127.0.0.1:{port}/nope"), std::time::Duration::from_secs(5)).unwrap();
-    let err = tokio::task::spawn_blocking(move || bad.timestamp(&[5; 32])).await.unwrap().unwrap_err();
+    let bad = tsa::HttpTsaClient::new(
+        &format!("http://127.0.0.1:{port}/nope"),
+        std::time::Duration::from_secs(5),
+    )
+    .unwrap();
+    let err = tokio::task::spawn_blocking(move || bad.timestamp(&[5; 32]))
+        .await
+        .unwrap()
+        .unwrap_err();
     assert!(matches!(err, TsaError::Transport { .. }), "{err}");
 }

@@ -5,10 +5,12 @@
 use std::time::{Duration, Instant};
 
 use eseal::verify::cms::{self, oids};
-use eseal::verify::{verify, Code, TrustStore, VerifyOptions};
+use eseal::verify::{Code, TrustStore, VerifyOptions, verify};
 
 fn inputs(dir: &str) -> Vec<(String, Vec<u8>)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(dir);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(dir);
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .map(|e| {
@@ -26,7 +28,10 @@ fn replay_verify_pdf_corpus() {
     for (name, data) in inputs("verify_pdf") {
         let start = Instant::now();
         let r = verify(&data, &TrustStore::new(), &VerifyOptions::default());
-        assert!(!r.has(Code::INTERNAL_ERROR), "{name}: panicked inside the verifier");
+        assert!(
+            !r.has(Code::INTERNAL_ERROR),
+            "{name}: panicked inside the verifier"
+        );
         assert!(start.elapsed() < Duration::from_secs(2), "{name}: too slow");
         // Every input gets a reason for its bottom line.
         assert!(!r.codes().is_empty(), "{name}: no reason given");
@@ -64,7 +69,10 @@ fn mutated_corpus_never_panics() {
                 _ => m.splice(at..at, b"[[[<<(".iter().copied()).for_each(drop),
             }
             let r = verify(&m, &TrustStore::new(), &VerifyOptions::default());
-            assert!(!r.has(Code::INTERNAL_ERROR), "{name} mutation {i}: panicked");
+            assert!(
+                !r.has(Code::INTERNAL_ERROR),
+                "{name} mutation {i}: panicked"
+            );
         }
     }
 }

@@ -6,8 +6,8 @@
 mod support;
 
 use eseal::verify::{
-    cms, verify, ChainStatus, Code, Registry, RegistryQuery, RegistryStatus, Report, RevocationStatus, TimeSource,
-    TrustStore, Verdict, VerifyOptions,
+    ChainStatus, Code, Registry, RegistryQuery, RegistryStatus, Report, RevocationStatus,
+    TimeSource, TrustStore, Verdict, VerifyOptions, cms, verify,
 };
 use support::{find, read};
 
@@ -46,7 +46,11 @@ fn genuine_documents_are_valid_at_every_level() {
     ] {
         let r = run(&read(file), &trust());
         assert_eq!(r.verdict, Verdict::Valid, "{file}\n{}", r.to_text());
-        let s = r.signatures.iter().find(|s| s.kind == eseal::verify::SignatureKind::Signature).unwrap();
+        let s = r
+            .signatures
+            .iter()
+            .find(|s| s.kind == eseal::verify::SignatureKind::Signature)
+            .unwrap();
         assert_eq!(s.pades_level, Some(level), "{file}\n{}", r.to_text());
         let signer = s.signer.as_ref().unwrap();
         assert_eq!(signer.subject_cn.as_deref(), Some("青口镇朱堵村村民委员会"));
@@ -69,7 +73,9 @@ fn genuine_documents_are_valid_at_every_level() {
             assert!(s.coverage.as_ref().unwrap().covers_whole_file);
         }
         if level == "B-LTA" {
-            assert!(r.signatures.iter().any(|s| s.kind == eseal::verify::SignatureKind::DocumentTimestamp && s.verdict == Verdict::Valid));
+            assert!(r.signatures.iter().any(|s| s.kind
+                == eseal::verify::SignatureKind::DocumentTimestamp
+                && s.verdict == Verdict::Valid));
         }
     }
 }
@@ -79,8 +85,16 @@ fn second_signature_keeps_both_valid() {
     let r = run(&read("genuine_two_signatures.pdf"), &trust());
     assert_eq!(r.verdict, Verdict::Valid, "{}", r.to_text());
     assert_eq!(r.signatures.len(), 2);
-    assert!(r.signatures[0].reasons.iter().any(|x| x.code == Code::LATER_SIGNATURE));
-    assert_eq!(r.signatures[1].signer.as_ref().unwrap().seal_id.as_deref(), Some("320707000000-02"));
+    assert!(
+        r.signatures[0]
+            .reasons
+            .iter()
+            .any(|x| x.code == Code::LATER_SIGNATURE)
+    );
+    assert_eq!(
+        r.signatures[1].signer.as_ref().unwrap().seal_id.as_deref(),
+        Some("320707000000-02")
+    );
 }
 
 #[test]
@@ -115,13 +129,28 @@ fn byte_range_shrunk() {
     let at = find(&pdf, b"/ByteRange [").unwrap();
     let end = at + find(&pdf[at..], b"]").unwrap();
     let old = std::str::from_utf8(&pdf[at..=end]).unwrap();
-    let nums: Vec<u64> = old[12..old.len() - 1].split_whitespace().map(|n| n.parse().unwrap()).collect();
-    let new = format!("/ByteRange [{} {} {} {}]", nums[0], nums[1], nums[2], nums[3] - 100);
+    let nums: Vec<u64> = old[12..old.len() - 1]
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let new = format!(
+        "/ByteRange [{} {} {} {}]",
+        nums[0],
+        nums[1],
+        nums[2],
+        nums[3] - 100
+    );
     let padded = format!("{new:<width$}", width = old.len());
     let mut b = pdf.clone();
     b[at..=end].copy_from_slice(padded.as_bytes());
     let r = expect(&b, Verdict::Invalid, Code::DIGEST_MISMATCH);
-    assert!(r.has(Code::SIGNED_RANGE_NOT_A_REVISION) || r.signatures[0].coverage.as_ref().is_some_and(|c| c.bytes_after > 0));
+    assert!(
+        r.has(Code::SIGNED_RANGE_NOT_A_REVISION)
+            || r.signatures[0]
+                .coverage
+                .as_ref()
+                .is_some_and(|c| c.bytes_after > 0)
+    );
 }
 
 #[test]
@@ -141,8 +170,14 @@ fn signature_moved_to_another_document() {
     let (s, e) = contents_span(&pdf);
     let (s2, e2) = contents_span(&other);
     // The other document's CMS, zero-padded into this document's placeholder.
-    let hex = std::str::from_utf8(&other[s2 + 1..e2 - 1]).unwrap().trim_end_matches('0');
-    let hex = if hex.len() % 2 == 1 { format!("{hex}0") } else { hex.to_string() };
+    let hex = std::str::from_utf8(&other[s2 + 1..e2 - 1])
+        .unwrap()
+        .trim_end_matches('0');
+    let hex = if hex.len() % 2 == 1 {
+        format!("{hex}0")
+    } else {
+        hex.to_string()
+    };
     assert!(hex.len() <= e - s - 2);
     let padded = format!("<{hex:0<width$}>", width = e - s - 2);
     pdf[s..e].copy_from_slice(padded.as_bytes());
@@ -159,19 +194,40 @@ fn signer_from_another_root() {
     t.add_anchor(&read("other_root.pem")).unwrap();
     let r = run(&pdf, &t);
     assert_eq!(r.verdict, Verdict::Valid, "{}", r.to_text());
-    assert_eq!(r.signatures[0].trust_anchor.as_deref(), Some("Some Other Root"));
+    assert_eq!(
+        r.signatures[0].trust_anchor.as_deref(),
+        Some("Some Other Root")
+    );
 }
 
 #[test]
 fn second_signature_by_unknown_key() {
-    let r = expect(&read("second_signature_other_root.pdf"), Verdict::Indeterminate, Code::CHAIN_UNTRUSTED_ROOT);
-    assert!(r.signatures[0].reasons.iter().any(|x| x.code == Code::LATER_SIGNATURE_NOT_VALID), "{}", r.to_text());
+    let r = expect(
+        &read("second_signature_other_root.pdf"),
+        Verdict::Indeterminate,
+        Code::CHAIN_UNTRUSTED_ROOT,
+    );
+    assert!(
+        r.signatures[0]
+            .reasons
+            .iter()
+            .any(|x| x.code == Code::LATER_SIGNATURE_NOT_VALID),
+        "{}",
+        r.to_text()
+    );
 }
 
 #[test]
 fn timestamp_imprint_mismatch() {
-    let r = expect(&read("timestamp_imprint_mismatch.pdf"), Verdict::Invalid, Code::TIMESTAMP_IMPRINT_MISMATCH);
-    assert_eq!(r.signatures[0].signing_time.as_ref().unwrap().source, TimeSource::ClaimedUnverified);
+    let r = expect(
+        &read("timestamp_imprint_mismatch.pdf"),
+        Verdict::Invalid,
+        Code::TIMESTAMP_IMPRINT_MISMATCH,
+    );
+    assert_eq!(
+        r.signatures[0].signing_time.as_ref().unwrap().source,
+        TimeSource::ClaimedUnverified
+    );
 }
 
 #[test]
@@ -181,7 +237,10 @@ fn revoked_seal_before_and_after_signing() {
     let r = run(&read("revoked_before_signing.pdf"), &t);
     assert_eq!(r.verdict, Verdict::Invalid, "{}", r.to_text());
     assert!(r.has(Code::REVOKED_BEFORE_SIGNING));
-    assert_eq!(r.signatures[0].revocation, RevocationStatus::RevokedBeforeSigning);
+    assert_eq!(
+        r.signatures[0].revocation,
+        RevocationStatus::RevokedBeforeSigning
+    );
 
     let r = run(&read("revoked_after_signing.pdf"), &t);
     assert_eq!(r.verdict, Verdict::ValidWithWarnings, "{}", r.to_text());
@@ -199,14 +258,21 @@ fn revoked_seal_before_and_after_signing() {
 
 #[test]
 fn expired_cert_without_timestamp() {
-    expect(&read("expired_no_timestamp.pdf"), Verdict::Indeterminate, Code::CERT_EXPIRED_NO_POE);
+    expect(
+        &read("expired_no_timestamp.pdf"),
+        Verdict::Indeterminate,
+        Code::CERT_EXPIRED_NO_POE,
+    );
 }
 
 #[test]
 fn modifications_after_signing() {
     for (file, code) in [
         ("tamper_text_incremental.pdf", Code::PAGE_CONTENT_CHANGED),
-        ("tamper_page_content_swapped.pdf", Code::PAGE_CONTENT_CHANGED),
+        (
+            "tamper_page_content_swapped.pdf",
+            Code::PAGE_CONTENT_CHANGED,
+        ),
         ("tamper_annotation_added.pdf", Code::ANNOTATION_ADDED),
         ("tamper_resource_redefined.pdf", Code::PAGE_CONTENT_CHANGED),
         ("tamper_catalog_openaction.pdf", Code::CATALOG_CHANGED),
@@ -241,7 +307,14 @@ fn voided_document() {
         at: "2026-03-01T08:00:00Z".into(),
         reason: "issued in error".into(),
     });
-    let r = verify(&pdf, &trust(), &VerifyOptions { registry: Some(&reg), ..Default::default() });
+    let r = verify(
+        &pdf,
+        &trust(),
+        &VerifyOptions {
+            registry: Some(&reg),
+            ..Default::default()
+        },
+    );
     assert_eq!(r.verdict, Verdict::Invalid);
     assert!(r.has(Code::REGISTRY_VOIDED));
     let on = FakeRegistry(RegistryStatus::OnRecord {
@@ -249,7 +322,14 @@ fn voided_document() {
         kind: "business_premises".into(),
         seal_id: "320707100000-01".into(),
     });
-    let r = verify(&pdf, &trust(), &VerifyOptions { registry: Some(&on), ..Default::default() });
+    let r = verify(
+        &pdf,
+        &trust(),
+        &VerifyOptions {
+            registry: Some(&on),
+            ..Default::default()
+        },
+    );
     assert_eq!(r.verdict, Verdict::Valid);
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["verdict"], "VALID");
@@ -269,7 +349,9 @@ fn verdicts_agree_with_pyhanko() {
     let stricter = ["revoked_before_signing.pdf"];
     let mut compared = 0;
     for (file, sigs) in py.as_object().unwrap() {
-        let sigs = sigs.as_array().unwrap_or_else(|| panic!("pyHanko failed on {file}: {sigs}"));
+        let sigs = sigs
+            .as_array()
+            .unwrap_or_else(|| panic!("pyHanko failed on {file}: {sigs}"));
         let py_ok = sigs.iter().all(|s| s["bottom_line"] == true);
         let r = run(&read(file), &t);
         let ours_ok = matches!(r.verdict, Verdict::Valid | Verdict::ValidWithWarnings);
@@ -277,7 +359,12 @@ fn verdicts_agree_with_pyhanko() {
             assert!(py_ok && !ours_ok, "{file}: the known difference changed");
             continue;
         }
-        assert_eq!(ours_ok, py_ok, "{file}: pyHanko {sigs:?}\nours:\n{}", r.to_text());
+        assert_eq!(
+            ours_ok,
+            py_ok,
+            "{file}: pyHanko {sigs:?}\nours:\n{}",
+            r.to_text()
+        );
         compared += 1;
     }
     assert!(compared >= 16, "only {compared} files compared");
@@ -305,6 +392,10 @@ fn cpu_time_per_verification() {
             std::hint::black_box(run(std::hint::black_box(&pdf), &t));
         }
         let secs = (cpu_ticks() - start) as f64 / 100.0; // USER_HZ
-        println!("{file} ({} KB): {:.0} verifications per CPU-second", pdf.len() / 1024, n as f64 / secs);
+        println!(
+            "{file} ({} KB): {:.0} verifications per CPU-second",
+            pdf.len() / 1024,
+            n as f64 / secs
+        );
     }
 }

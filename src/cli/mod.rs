@@ -2,6 +2,7 @@
 //! this file only lists them and dispatches.
 
 mod document_cmds;
+mod issue_cmds;
 mod pki_cmds;
 mod seal_cmds;
 pub mod sign_cmds;
@@ -39,6 +40,10 @@ pub enum Command {
     Templates(document_cmds::TemplatesCommand),
     /// Render a document to PDF (unsigned preview).
     Render(document_cmds::RenderArgs),
+    /// Render, stamp, sign and record a document.
+    Issue(issue_cmds::IssueArgs),
+    /// Stamp and sign an existing PDF with a seal.
+    Sign(sign_cmds::SignArgs),
     /// Demo: a fresh data dir from keys-example, all seals provisioned.
     Demo(seal_cmds::DemoArgs),
     /// Verify the seals of a signed PDF, offline.
@@ -57,6 +62,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             Command::Seals(c) => seal_cmds::run(&cli.settings, c).await,
             Command::Templates(c) => document_cmds::run_templates(c),
             Command::Render(a) => document_cmds::render(&cli.settings, a).await,
+            Command::Issue(a) => issue_cmds::run_issue(&cli.settings, a).await,
+            Command::Sign(a) => issue_cmds::run_sign_cmd(&cli.settings, a).await,
             Command::Demo(a) => seal_cmds::demo(cli.settings, a).await,
             Command::Verify(args) => verify_cmd::run(args),
         }

@@ -51,16 +51,25 @@ pub struct ResolvedSeal<'a> {
 #[non_exhaustive]
 pub enum SignCmdError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Pades(#[from] pades::PadesError),
 }
 
 /// Sign `args.input` into `args.output`; returns the signed file's size.
 pub fn run_sign(args: &SignArgs, seal: &ResolvedSeal<'_>) -> Result<usize, SignCmdError> {
-    let pdf = std::fs::read(&args.input).map_err(|source| SignCmdError::Read { path: args.input.clone(), source })?;
+    let pdf = std::fs::read(&args.input).map_err(|source| SignCmdError::Read {
+        path: args.input.clone(),
+        source,
+    })?;
     let opts = SignOptions {
         level: args.level,
         reason: args.reason.clone(),
@@ -76,6 +85,9 @@ pub fn run_sign(args: &SignArgs, seal: &ResolvedSeal<'_>) -> Result<usize, SignC
     let tmp = args.output.with_extension("pdf.partial");
     std::fs::write(&tmp, &signed)
         .and_then(|_| std::fs::rename(&tmp, &args.output))
-        .map_err(|source| SignCmdError::Write { path: args.output.clone(), source })?;
+        .map_err(|source| SignCmdError::Write {
+            path: args.output.clone(),
+            source,
+        })?;
     Ok(signed.len())
 }

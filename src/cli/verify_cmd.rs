@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::verify::{verify, TrustStore, Verdict, VerifyOptions};
+use crate::verify::{TrustStore, Verdict, VerifyOptions, verify};
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
@@ -49,28 +49,43 @@ pub fn exit_code(v: Verdict) -> i32 {
 pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     let mut trust = TrustStore::new();
     if let Some(root) = installation_root() {
-        trust.add_anchor(&root).context("installation root certificate")?;
+        trust
+            .add_anchor(&root)
+            .context("installation root certificate")?;
     }
     for c in installation_crls() {
         trust.add_crl(&c).context("installation CRL")?;
     }
     for p in &args.trust {
-        let data = std::fs::read(p).with_context(|| format!("cannot read trust anchor {}", p.display()))?;
-        trust.add_anchor(&data).with_context(|| format!("{}", p.display()))?;
+        let data = std::fs::read(p)
+            .with_context(|| format!("cannot read trust anchor {}", p.display()))?;
+        trust
+            .add_anchor(&data)
+            .with_context(|| format!("{}", p.display()))?;
     }
     for p in &args.crl {
         let data = std::fs::read(p).with_context(|| format!("cannot read CRL {}", p.display()))?;
-        trust.add_crl(&data).with_context(|| format!("{}", p.display()))?;
+        trust
+            .add_crl(&data)
+            .with_context(|| format!("{}", p.display()))?;
     }
     if trust.anchors().is_empty() {
-        eprintln!("note: no trust anchor given (--trust ROOT.pem): every signature will be INDETERMINATE");
+        eprintln!(
+            "note: no trust anchor given (--trust ROOT.pem): every signature will be INDETERMINATE"
+        );
     }
     let limit = crate::verify::Limits::default().max_file_size;
-    let meta = std::fs::metadata(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let meta = std::fs::metadata(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
     if meta.len() > limit as u64 {
-        anyhow::bail!("{} is larger than the {} byte limit", args.file.display(), limit);
+        anyhow::bail!(
+            "{} is larger than the {} byte limit",
+            args.file.display(),
+            limit
+        );
     }
-    let pdf = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let pdf = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
     let report = verify(&pdf, &trust, &VerifyOptions::default());
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

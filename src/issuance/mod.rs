@@ -3,9 +3,11 @@
 //! or not at all.
 
 mod identifiers;
+mod issue;
 mod numbering;
 
 pub use identifiers::{
     code_digest, new_document_id, new_verification_code, verification_code_matches,
 };
+pub use issue::{IssueContext, IssueError, IssueRequest, Issued, issue};
 pub use numbering::allocate_number;

@@ -24,7 +24,12 @@ impl Placeholder {
 
     /// `[0, a, b, c]`: the signed ranges are `0..a` and `b..b+c`.
     pub fn ranges(&self, file_len: usize) -> [usize; 4] {
-        [0, self.contents_start, self.contents_end, file_len - self.contents_end]
+        [
+            0,
+            self.contents_start,
+            self.contents_end,
+            file_len - self.contents_end,
+        ]
     }
 }
 

@@ -28,12 +28,21 @@ pub fn build(
     digest: &[u8; 32],
     tsa: Option<&dyn TimestampClient>,
 ) -> Result<CadesSignature, PadesError> {
-    let mut info =
-        signed_data::signer_info(identity.signer, identity.key, &identity.cert_der, ID_DATA, digest)?;
+    let mut info = signed_data::signer_info(
+        identity.signer,
+        identity.key,
+        &identity.cert_der,
+        ID_DATA,
+        digest,
+    )?;
     let timestamp_token = match tsa {
         Some(tsa) => {
             let token = tsa.timestamp(&sha256(info.signature.as_bytes()))?;
-            signed_data::add_unsigned_attribute(&mut info, ID_AA_SIGNATURE_TIME_STAMP_TOKEN, &token)?;
+            signed_data::add_unsigned_attribute(
+                &mut info,
+                ID_AA_SIGNATURE_TIME_STAMP_TOKEN,
+                &token,
+            )?;
             Some(token)
         }
         None => None,
@@ -41,5 +50,8 @@ pub fn build(
     let mut certs: Vec<&[u8]> = vec![&identity.cert_der];
     certs.extend(identity.chain_der.iter().map(Vec::as_slice));
     let cms_der = signed_data::assemble(info, &certs, ID_DATA, None)?;
-    Ok(CadesSignature { cms_der, timestamp_token })
+    Ok(CadesSignature {
+        cms_der,
+        timestamp_token,
+    })
 }

@@ -3,10 +3,10 @@
 //! `/Contents` is an RFC 3161 token over the byte-range digest.
 
 use super::PadesError;
-use super::byte_range::{digest, Placeholder};
+use super::byte_range::{Placeholder, digest};
 use super::embed::embed;
 use super::pdf_file::PdfFile;
-use super::prepare::{prepare, SigDict};
+use super::prepare::{SigDict, prepare};
 use crate::tsa::TimestampClient;
 
 /// Room reserved for the token.

@@ -20,15 +20,19 @@ pub fn add_dss(file: &mut PdfFile, certs: &[Vec<u8>], crls: &[Vec<u8>]) -> Resul
         Ok(Object::Dictionary(d)) => (None, d.clone()),
         _ => (None, Dictionary::new()),
     };
-    let existing = |file: &PdfFile, dss: &Dictionary, key: &[u8]| -> Result<Vec<Object>, PadesError> {
-        match dss.get(key) {
-            Ok(obj) => match file.resolve(obj)? {
-                Object::Array(a) => Ok(a.clone()),
-                _ => Err(PadesError::BadPdf(format!("/DSS /{} is not an array", String::from_utf8_lossy(key)))),
-            },
-            Err(_) => Ok(Vec::new()),
-        }
-    };
+    let existing =
+        |file: &PdfFile, dss: &Dictionary, key: &[u8]| -> Result<Vec<Object>, PadesError> {
+            match dss.get(key) {
+                Ok(obj) => match file.resolve(obj)? {
+                    Object::Array(a) => Ok(a.clone()),
+                    _ => Err(PadesError::BadPdf(format!(
+                        "/DSS /{} is not an array",
+                        String::from_utf8_lossy(key)
+                    ))),
+                },
+                Err(_) => Ok(Vec::new()),
+            }
+        };
     let mut cert_refs = existing(file, &dss, b"Certs")?;
     let mut crl_refs = existing(file, &dss, b"CRLs")?;
 
@@ -40,7 +44,10 @@ pub fn add_dss(file: &mut PdfFile, certs: &[Vec<u8>], crls: &[Vec<u8>]) -> Resul
                 continue;
             }
             let id = update.allocate();
-            update.put(id, Object::Stream(Stream::new(Dictionary::new(), der.clone())));
+            update.put(
+                id,
+                Object::Stream(Stream::new(Dictionary::new(), der.clone())),
+            );
             refs.push(Object::Reference(id));
         }
     }

@@ -6,7 +6,10 @@ use super::byte_range::Placeholder;
 
 pub fn embed(bytes: &mut [u8], ph: &Placeholder, der: &[u8]) -> Result<(), PadesError> {
     if der.len() > ph.capacity() {
-        return Err(PadesError::ContentsTooSmall { needed: der.len(), reserved: ph.capacity() });
+        return Err(PadesError::ContentsTooSmall {
+            needed: der.len(),
+            reserved: ph.capacity(),
+        });
     }
     let slot = &mut bytes[ph.contents_start + 1..ph.contents_end - 1];
     let hex = hex::encode_upper(der);

@@ -43,7 +43,11 @@ pub fn add_signature_field(
     let mut fields = match acroform.get(b"Fields") {
         Ok(obj) => match update.file().resolve(obj)? {
             Object::Array(a) => a.clone(),
-            _ => return Err(PadesError::BadPdf("/AcroForm /Fields is not an array".into())),
+            _ => {
+                return Err(PadesError::BadPdf(
+                    "/AcroForm /Fields is not an array".into(),
+                ));
+            }
         },
         Err(_) => Vec::new(),
     };
@@ -79,10 +83,16 @@ pub fn add_signature_field(
             form.set("BBox", rect_object([0.0, 0.0, w, h]));
             form.set("Resources", Object::Dictionary(Dictionary::new()));
             let ap_id = update.allocate();
-            update.put(ap_id, Object::Stream(Stream::new(form, v.appearance.clone())));
+            update.put(
+                ap_id,
+                Object::Stream(Stream::new(form, v.appearance.clone())),
+            );
             let mut ap = Dictionary::new();
             ap.set("N", Object::Reference(ap_id));
-            widget.set("Rect", rect_object([x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)]));
+            widget.set(
+                "Rect",
+                rect_object([x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)]),
+            );
             widget.set("AP", Object::Dictionary(ap));
         }
         None => widget.set("Rect", rect_object([0.0; 4])),

@@ -137,9 +137,14 @@ const TOKEN_RESERVE: usize = 12 * 1024;
 
 /// Sign `pdf` (any unencrypted PDF, signed or not) at `opts.level`; returns
 /// the new file, which is `pdf` followed by the appended revisions.
-pub fn sign(pdf: &[u8], identity: &SigningIdentity<'_>, opts: &SignOptions<'_>) -> Result<Vec<u8>, PadesError> {
+pub fn sign(
+    pdf: &[u8],
+    identity: &SigningIdentity<'_>,
+    opts: &SignOptions<'_>,
+) -> Result<Vec<u8>, PadesError> {
     let mut file = pdf_file::PdfFile::parse(pdf)?;
-    let certs_len: usize = identity.cert_der.len() + identity.chain_der.iter().map(Vec::len).sum::<usize>();
+    let certs_len: usize =
+        identity.cert_der.len() + identity.chain_der.iter().map(Vec::len).sum::<usize>();
     let timestamped = opts.level >= PadesLevel::BT;
     let reserve = certs_len + CMS_OVERHEAD + if timestamped { TOKEN_RESERVE } else { 0 };
 

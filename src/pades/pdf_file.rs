@@ -32,7 +32,9 @@ impl PdfFile {
     pub fn parse(pdf: &[u8]) -> Result<Self, PadesError> {
         let doc = Document::load_mem(pdf).map_err(|e| PadesError::BadPdf(e.to_string()))?;
         if doc.trailer.get(b"Encrypt").is_ok() {
-            return Err(PadesError::BadPdf("the PDF is encrypted; remove its password first".into()));
+            return Err(PadesError::BadPdf(
+                "the PDF is encrypted; remove its password first".into(),
+            ));
         }
         let root_id = doc
             .trailer
@@ -40,7 +42,12 @@ impl PdfFile {
             .and_then(Object::as_reference)
             .map_err(|_| PadesError::BadPdf("trailer has no /Root reference".into()))?;
         let last_xref = find_startxref(pdf)?;
-        let size = doc.trailer.get(b"Size").and_then(Object::as_i64).unwrap_or(0).max(0) as u32;
+        let size = doc
+            .trailer
+            .get(b"Size")
+            .and_then(Object::as_i64)
+            .unwrap_or(0)
+            .max(0) as u32;
         let next_id = size.max(doc.max_id + 1);
         Ok(Self {
             trailer_info: doc.trailer.get(b"Info").ok().cloned(),
@@ -76,7 +83,10 @@ impl PdfFile {
     pub fn dictionary(&self, id: ObjectId) -> Result<Dictionary, PadesError> {
         match self.object(id)? {
             Object::Dictionary(d) => Ok(d.clone()),
-            _ => Err(PadesError::BadPdf(format!("object {} {} is not a dictionary", id.0, id.1))),
+            _ => Err(PadesError::BadPdf(format!(
+                "object {} {} is not a dictionary",
+                id.0, id.1
+            ))),
         }
     }
 
@@ -103,7 +113,10 @@ impl PdfFile {
 
     /// Start an incremental update.
     pub fn update(&mut self) -> Update<'_> {
-        Update { file: self, objects: Vec::new() }
+        Update {
+            file: self,
+            objects: Vec::new(),
+        }
     }
 }
 

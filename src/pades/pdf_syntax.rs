@@ -154,7 +154,10 @@ mod tests {
         assert_eq!(ser(&Object::Real(2.0)), "2");
         let mut d = Dictionary::new();
         d.set("Type", Object::Name(b"Sig".to_vec()));
-        d.set("K", Object::Array(vec![Object::Integer(1), Object::Reference((4, 0))]));
+        d.set(
+            "K",
+            Object::Array(vec![Object::Integer(1), Object::Reference((4, 0))]),
+        );
         assert_eq!(ser(&Object::Dictionary(d)), "<</Type /Sig /K [1 4 0 R] >>");
     }
 

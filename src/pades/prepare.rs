@@ -41,7 +41,12 @@ pub fn prepare(
     let mut tail = Dictionary::new();
     let name = |s: &str| Object::Name(s.as_bytes().to_vec());
     match kind {
-        SigDict::Signature { reason, location, name: signer_name, time } => {
+        SigDict::Signature {
+            reason,
+            location,
+            name: signer_name,
+            time,
+        } => {
             head.set("Type", name("Sig"));
             head.set("Filter", name("Adobe.PPKLite"));
             head.set("SubFilter", name("ETSI.CAdES.detached"));

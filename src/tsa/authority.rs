@@ -12,18 +12,21 @@ use x509_tsp::{Accuracy, TimeStampReq, TspVersion, TstInfo};
 
 use super::status::{self, FailureInfo, PkiStatusInfo, TimeStampResp};
 
-use super::{TsaError, ID_CT_TST_INFO};
-use crate::crypto::{random_bytes, sha256, KeyRef, Signer};
+use super::{ID_CT_TST_INFO, TsaError};
+use crate::crypto::{KeyRef, Signer, random_bytes, sha256};
 use crate::signed_data;
 
 /// The policy under which the district TSA issues tokens unless configured
 /// otherwise. A placeholder under an unassigned private-enterprise arc: an
 /// installation should configure the OID of its published TSA policy.
-pub const DEFAULT_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.3161.1");
+pub const DEFAULT_POLICY: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.99999.3161.1");
 
 /// `TimeStampResp { status { rejection, failInfo systemFailure } }`, the
 /// answer if even a rejection cannot be encoded.
-const SYSTEM_FAILURE: &[u8] = &[0x30, 0x0c, 0x30, 0x0a, 0x02, 0x01, 0x02, 0x03, 0x05, 0x06, 0x00, 0x00, 0x00, 0x40];
+const SYSTEM_FAILURE: &[u8] = &[
+    0x30, 0x0c, 0x30, 0x0a, 0x02, 0x01, 0x02, 0x03, 0x05, 0x06, 0x00, 0x00, 0x00, 0x40,
+];
 
 /// Issues tokens signed by the TSA key (through [`Signer`]) with the TSA cert.
 pub struct TimestampAuthority {
@@ -104,18 +107,32 @@ impl TimestampAuthority {
             ID_SHA_256 => 32,
             ID_SHA_384 => 48,
             ID_SHA_512 => 64,
-            _ => return Err(bad(FailureInfo::BadAlg, "hash algorithm must be SHA-256, SHA-384 or SHA-512")),
+            _ => {
+                return Err(bad(
+                    FailureInfo::BadAlg,
+                    "hash algorithm must be SHA-256, SHA-384 or SHA-512",
+                ));
+            }
         };
         if req.message_imprint.hashed_message.as_bytes().len() != expected_len {
-            return Err(bad(FailureInfo::BadDataFormat, "hashedMessage length does not match its algorithm"));
+            return Err(bad(
+                FailureInfo::BadDataFormat,
+                "hashedMessage length does not match its algorithm",
+            ));
         }
         if let Some(p) = req.req_policy {
             if p != self.policy {
-                return Err(bad(FailureInfo::UnacceptedPolicy, "requested policy is not offered"));
+                return Err(bad(
+                    FailureInfo::UnacceptedPolicy,
+                    "requested policy is not offered",
+                ));
             }
         }
         if req.extensions.as_ref().is_some_and(|e| !e.is_empty()) {
-            return Err(bad(FailureInfo::UnacceptedExtension, "request extensions are not supported"));
+            return Err(bad(
+                FailureInfo::UnacceptedExtension,
+                "request extensions are not supported",
+            ));
         }
         let sys = |_| bad(FailureInfo::SystemFailure, "internal error");
         let gen_time = GeneralizedTime::from_system_time(SystemTime::now())
@@ -124,9 +141,15 @@ impl TimestampAuthority {
             version: TspVersion::V1,
             policy: self.policy,
             message_imprint: req.message_imprint.clone(),
-            serial_number: self.serial().map_err(|_| bad(FailureInfo::SystemFailure, "no serial"))?,
+            serial_number: self
+                .serial()
+                .map_err(|_| bad(FailureInfo::SystemFailure, "no serial"))?,
             gen_time,
-            accuracy: Some(Accuracy { seconds: Some(self.accuracy_seconds), millis: None, micros: None }),
+            accuracy: Some(Accuracy {
+                seconds: Some(self.accuracy_seconds),
+                millis: None,
+                micros: None,
+            }),
             ordering: false,
             nonce: req.nonce.clone(),
             tsa: Some(self.name.clone()),
@@ -150,7 +173,11 @@ impl TimestampAuthority {
             .map_err(|_| bad(FailureInfo::SystemFailure, "encoding failed"))?;
         let token = cms::content_info::ContentInfo::from_der(&token).map_err(sys)?;
         let resp = TimeStampResp {
-            status: PkiStatusInfo { status: status::GRANTED, status_string: None, fail_info: None },
+            status: PkiStatusInfo {
+                status: status::GRANTED,
+                status_string: None,
+                fail_info: None,
+            },
             time_stamp_token: Some(token),
         };
         resp.to_der().map_err(sys)

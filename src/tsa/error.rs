@@ -6,7 +6,11 @@ use crate::signed_data::SignedDataError;
 pub enum TsaError {
     /// The authority answered with a rejection (RFC 3161 PKIStatus).
     #[error("the timestamp authority refused: status {status}, failInfo bit {fail_bit:?}{}", text.as_deref().map(|t| format!(", {t}")).unwrap_or_default())]
-    Rejected { status: u8, fail_bit: Option<u8>, text: Option<String> },
+    Rejected {
+        status: u8,
+        fail_bit: Option<u8>,
+        text: Option<String>,
+    },
     /// The reply is not a well-formed RFC 3161 response.
     #[error("malformed timestamp response: {0}")]
     BadResponse(String),

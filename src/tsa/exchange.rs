@@ -12,7 +12,7 @@ use x509_tsp::{MessageImprint, TimeStampReq, TspVersion, TstInfo};
 
 use super::status::{self, TimeStampResp};
 
-use super::{TsaError, ID_CT_TST_INFO};
+use super::{ID_CT_TST_INFO, TsaError};
 use crate::crypto::random_bytes;
 
 /// One request, remembered to check its response.
@@ -31,7 +31,10 @@ impl Request {
         let req = TimeStampReq {
             version: TspVersion::V1,
             message_imprint: MessageImprint {
-                hash_algorithm: AlgorithmIdentifier { oid: ID_SHA_256, parameters: None },
+                hash_algorithm: AlgorithmIdentifier {
+                    oid: ID_SHA_256,
+                    parameters: None,
+                },
                 hashed_message: OctetString::new(digest.to_vec())?,
             },
             req_policy: None,
@@ -39,7 +42,11 @@ impl Request {
             cert_req: true,
             extensions: None,
         };
-        Ok(Self { der: req.to_der()?, digest: *digest, nonce })
+        Ok(Self {
+            der: req.to_der()?,
+            digest: *digest,
+            nonce,
+        })
     }
 
     /// The `TimeStampToken` (DER `ContentInfo`) of a granted response that
@@ -50,10 +57,16 @@ impl Request {
         match resp.status.status {
             status::GRANTED | status::GRANTED_WITH_MODS => {}
             other => {
-                let text = resp.status.status_string.as_ref().map(|t| {
-                    t.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")
+                let text = resp
+                    .status
+                    .status_string
+                    .as_ref()
+                    .map(|t| t.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; "));
+                return Err(TsaError::Rejected {
+                    status: other,
+                    fail_bit: resp.status.failure_bit(),
+                    text,
                 });
-                return Err(TsaError::Rejected { status: other, fail_bit: resp.status.failure_bit(), text });
             }
         }
         let token = resp
@@ -63,7 +76,9 @@ impl Request {
         if tst.message_imprint.hash_algorithm.oid != ID_SHA_256
             || tst.message_imprint.hashed_message.as_bytes() != self.digest
         {
-            return Err(TsaError::Mismatch("the token stamps a different digest".into()));
+            return Err(TsaError::Mismatch(
+                "the token stamps a different digest".into(),
+            ));
         }
         if tst.nonce.as_ref().map(Int::as_bytes) != Some(self.nonce.as_slice()) {
             return Err(TsaError::Mismatch("the nonce differs".into()));
@@ -77,7 +92,9 @@ pub fn tst_info(token: &ContentInfo) -> Result<TstInfo, TsaError> {
     let bad = |e: der::Error| TsaError::BadResponse(e.to_string());
     let sd: SignedData = token.content.decode_as().map_err(bad)?;
     if sd.encap_content_info.econtent_type != ID_CT_TST_INFO {
-        return Err(TsaError::BadResponse("token content is not a TSTInfo".into()));
+        return Err(TsaError::BadResponse(
+            "token content is not a TSTInfo".into(),
+        ));
     }
     let econtent = sd
         .encap_content_info

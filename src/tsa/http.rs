@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::Router;
 
 use super::TimestampAuthority;
 
@@ -21,10 +21,21 @@ pub fn router(tsa: Arc<TimestampAuthority>) -> Router {
     Router::new().route("/tsa", post(handle)).with_state(tsa)
 }
 
-async fn handle(State(tsa): State<Arc<TimestampAuthority>>, headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+async fn handle(
+    State(tsa): State<Arc<TimestampAuthority>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !content_type.starts_with(QUERY_TYPE) {
-        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("send {QUERY_TYPE}\n")).into_response();
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("send {QUERY_TYPE}\n"),
+        )
+            .into_response();
     }
     if body.len() > MAX_REQUEST {
         return (StatusCode::PAYLOAD_TOO_LARGE, "timestamp query too large\n").into_response();

@@ -40,28 +40,44 @@ impl HttpTsaClient {
         if host.is_empty() {
             return Err(cfg("no host"));
         }
-        Ok(Self { url: url.into(), host: host.into(), port, path: path.into(), timeout })
+        Ok(Self {
+            url: url.into(),
+            host: host.into(),
+            port,
+            path: path.into(),
+            timeout,
+        })
     }
 
     fn post(&self, body: &[u8]) -> Result<Vec<u8>, TsaError> {
-        let err = |reason: String| TsaError::Transport { url: self.url.clone(), reason };
+        let err = |reason: String| TsaError::Transport {
+            url: self.url.clone(),
+            reason,
+        };
         let addr = (self.host.as_str(), self.port)
             .to_socket_addrs()
             .map_err(|e| err(format!("cannot resolve: {e}")))?
             .next()
             .ok_or_else(|| err("no address".into()))?;
-        let mut s = TcpStream::connect_timeout(&addr, self.timeout).map_err(|e| err(format!("connect: {e}")))?;
-        s.set_read_timeout(Some(self.timeout)).map_err(|e| err(e.to_string()))?;
-        s.set_write_timeout(Some(self.timeout)).map_err(|e| err(e.to_string()))?;
+        let mut s = TcpStream::connect_timeout(&addr, self.timeout)
+            .map_err(|e| err(format!("connect: {e}")))?;
+        s.set_read_timeout(Some(self.timeout))
+            .map_err(|e| err(e.to_string()))?;
+        s.set_write_timeout(Some(self.timeout))
+            .map_err(|e| err(e.to_string()))?;
         let head = format!(
             "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {QUERY_TYPE}\r\nAccept: {REPLY_TYPE}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             self.path,
             self.host,
             body.len()
         );
-        s.write_all(head.as_bytes()).and_then(|_| s.write_all(body)).map_err(|e| err(format!("send: {e}")))?;
+        s.write_all(head.as_bytes())
+            .and_then(|_| s.write_all(body))
+            .map_err(|e| err(format!("send: {e}")))?;
         let mut raw = Vec::new();
-        s.take(MAX_REPLY as u64 + 4096).read_to_end(&mut raw).map_err(|e| err(format!("receive: {e}")))?;
+        s.take(MAX_REPLY as u64 + 4096)
+            .read_to_end(&mut raw)
+            .map_err(|e| err(format!("receive: {e}")))?;
         let split = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
@@ -112,19 +128,31 @@ mod tests {
     #[test]
     fn parses_urls_and_refuses_https() {
         let c = HttpTsaClient::new("http://tsa.example:8080/ts", Duration::from_secs(1)).unwrap();
-        assert_eq!((c.host.as_str(), c.port, c.path.as_str()), ("tsa.example", 8080, "/ts"));
-        assert!(matches!(HttpTsaClient::new("https://x/", Duration::from_secs(1)), Err(TsaError::Config(_))));
+        assert_eq!(
+            (c.host.as_str(), c.port, c.path.as_str()),
+            ("tsa.example", 8080, "/ts")
+        );
+        assert!(matches!(
+            HttpTsaClient::new("https://x/", Duration::from_secs(1)),
+            Err(TsaError::Config(_))
+        ));
     }
 
     #[test]
     fn dechunks() {
-        assert_eq!(dechunk(b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").unwrap(), b"abcde");
+        assert_eq!(
+            dechunk(b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").unwrap(),
+            b"abcde"
+        );
         assert!(dechunk(b"9\r\nabc").is_none());
     }
 
     #[test]
     fn unreachable_tsa_is_an_error() {
         let c = HttpTsaClient::new("http://127.0.0.1:9/tsa", Duration::from_millis(500)).unwrap();
-        assert!(matches!(c.timestamp(&[0; 32]), Err(TsaError::Transport { .. })));
+        assert!(matches!(
+            c.timestamp(&[0; 32]),
+            Err(TsaError::Transport { .. })
+        ));
     }
 }

@@ -13,14 +13,15 @@ pub mod http;
 mod http_client;
 pub mod status;
 
-pub use authority::{TimestampAuthority, DEFAULT_POLICY};
+pub use authority::{DEFAULT_POLICY, TimestampAuthority};
 pub use error::TsaError;
 pub use http_client::HttpTsaClient;
 
 use der::asn1::ObjectIdentifier;
 
 /// id-ct-TSTInfo (RFC 3161).
-pub const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+pub const ID_CT_TST_INFO: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 
 /// Something that timestamps a SHA-256 digest.
 pub trait TimestampClient: Send + Sync {

@@ -43,7 +43,11 @@ pub fn signed_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> Re
         return Err(Code::UNSUPPORTED_ALGORITHM);
     }
     let pk = p256_public_key(issuer.public_key().raw).map_err(|_| Code::UNSUPPORTED_ALGORITHM)?;
-    Ok(verify_cached(pk, cert.tbs_certificate.as_ref(), &cert.signature_value.data))
+    Ok(verify_cached(
+        pk,
+        cert.tbs_certificate.as_ref(),
+        &cert.signature_value.data,
+    ))
 }
 
 /// ECDSA P-256 verification of a certificate or CRL signature, through the cache.
@@ -55,7 +59,11 @@ pub fn verify_cached(pk: &[u8], tbs: &[u8], sig: &[u8]) -> bool {
     }
     let key = h.finish();
     // A poisoned lock only means another thread panicked mid-insert; the set is still usable.
-    if cache().lock().unwrap_or_else(|e| e.into_inner()).contains(&key) {
+    if cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&key)
+    {
         return true;
     }
     let ok = crypto::verify_p256(pk, tbs, sig);
@@ -73,12 +81,24 @@ pub fn verify_cached(pk: &[u8], tbs: &[u8], sig: &[u8]) -> bool {
 /// certificate's validity at `at` (Unix seconds). `time_proven` says whether
 /// `at` is a timestamp-proven signing time (expiry then means INVALID) or
 /// merely now (expiry then means no proof of existence: INDETERMINATE).
-pub fn build(leaf: &[u8], pool: &[&[u8]], anchors: &[Vec<u8>], at: i64, time_proven: bool) -> ChainOutcome {
+pub fn build(
+    leaf: &[u8],
+    pool: &[&[u8]],
+    anchors: &[Vec<u8>],
+    at: i64,
+    time_proven: bool,
+) -> ChainOutcome {
     use super::report::ChainStatus;
-    let mut out = ChainOutcome { status: ChainStatus::Incomplete, path: vec![leaf.to_vec()], anchor_cn: None, reasons: Vec::new() };
+    let mut out = ChainOutcome {
+        status: ChainStatus::Incomplete,
+        path: vec![leaf.to_vec()],
+        anchor_cn: None,
+        reasons: Vec::new(),
+    };
     let Ok((_, mut cur)) = X509Certificate::from_der(leaf) else {
         out.status = ChainStatus::Invalid;
-        out.reasons.push(Reason::with(Code::CMS_MALFORMED, "signer certificate"));
+        out.reasons
+            .push(Reason::with(Code::CMS_MALFORMED, "signer certificate"));
         return out;
     };
     let mut cur_der: &[u8] = leaf;
@@ -92,7 +112,9 @@ pub fn build(leaf: &[u8], pool: &[&[u8]], anchors: &[Vec<u8>], at: i64, time_pro
         }
         // Issued by an anchor?
         for a in anchors {
-            let Ok((_, anchor)) = X509Certificate::from_der(a) else { continue };
+            let Ok((_, anchor)) = X509Certificate::from_der(a) else {
+                continue;
+            };
             if anchor.subject().as_raw() != cur.issuer().as_raw() {
                 continue;
             }
@@ -120,8 +142,12 @@ pub fn build(leaf: &[u8], pool: &[&[u8]], anchors: &[Vec<u8>], at: i64, time_pro
             if c == cur_der {
                 continue;
             }
-            let Ok((_, cand)) = X509Certificate::from_der(c) else { continue };
-            if cand.subject().as_raw() != cur.issuer().as_raw() || out.path.iter().any(|p| p.as_slice() == c) {
+            let Ok((_, cand)) = X509Certificate::from_der(c) else {
+                continue;
+            };
+            if cand.subject().as_raw() != cur.issuer().as_raw()
+                || out.path.iter().any(|p| p.as_slice() == c)
+            {
                 continue;
             }
             match signed_by(&cur, &cand) {
@@ -142,30 +168,51 @@ pub fn build(leaf: &[u8], pool: &[&[u8]], anchors: &[Vec<u8>], at: i64, time_pro
                 cur = issuer;
             }
             None => {
-                let self_signed = cur.subject().as_raw() == cur.issuer().as_raw() && signed_by(&cur, &cur) == Ok(true);
+                let self_signed = cur.subject().as_raw() == cur.issuer().as_raw()
+                    && signed_by(&cur, &cur) == Ok(true);
                 if bad_signature {
                     out.status = ChainStatus::Invalid;
-                    out.reasons.push(Reason::with(Code::CHAIN_SIGNATURE_INVALID, common_name(&cur).unwrap_or_default()));
+                    out.reasons.push(Reason::with(
+                        Code::CHAIN_SIGNATURE_INVALID,
+                        common_name(&cur).unwrap_or_default(),
+                    ));
                 } else if self_signed {
                     out.status = ChainStatus::UntrustedRoot;
-                    out.reasons.push(Reason::with(Code::CHAIN_UNTRUSTED_ROOT, common_name(&cur).unwrap_or_default()));
+                    out.reasons.push(Reason::with(
+                        Code::CHAIN_UNTRUSTED_ROOT,
+                        common_name(&cur).unwrap_or_default(),
+                    ));
                 } else {
                     out.status = ChainStatus::Incomplete;
-                    out.reasons.push(Reason::with(Code::CHAIN_INCOMPLETE, format!("issuer of {} not found (depth {depth})", common_name(&cur).unwrap_or_default())));
+                    out.reasons.push(Reason::with(
+                        Code::CHAIN_INCOMPLETE,
+                        format!(
+                            "issuer of {} not found (depth {depth})",
+                            common_name(&cur).unwrap_or_default()
+                        ),
+                    ));
                 }
                 return out;
             }
         }
     }
-    out.reasons.push(Reason::with(Code::CHAIN_INCOMPLETE, "path too long"));
+    out.reasons
+        .push(Reason::with(Code::CHAIN_INCOMPLETE, "path too long"));
     out
 }
 
 fn finish(mut out: ChainOutcome) -> ChainOutcome {
-    if out.reasons.iter().any(|r| r.code.severity() >= super::report::Severity::Indeterminate) {
+    if out
+        .reasons
+        .iter()
+        .any(|r| r.code.severity() >= super::report::Severity::Indeterminate)
+    {
         out.status = super::report::ChainStatus::Invalid;
     } else {
-        out.reasons.push(Reason::with(Code::CHAIN_TRUSTED, out.anchor_cn.clone().unwrap_or_default()));
+        out.reasons.push(Reason::with(
+            Code::CHAIN_TRUSTED,
+            out.anchor_cn.clone().unwrap_or_default(),
+        ));
     }
     out
 }
@@ -176,8 +223,15 @@ fn check_validity(c: &X509Certificate<'_>, at: i64, time_proven: bool, reasons: 
     if at < v.not_before.timestamp() {
         reasons.push(Reason::with(Code::CERT_NOT_YET_VALID, who));
     } else if at > v.not_after.timestamp() {
-        let code = if time_proven { Code::CERT_EXPIRED } else { Code::CERT_EXPIRED_NO_POE };
-        reasons.push(Reason::with(code, format!("{who} (not after {})", v.not_after)));
+        let code = if time_proven {
+            Code::CERT_EXPIRED
+        } else {
+            Code::CERT_EXPIRED_NO_POE
+        };
+        reasons.push(Reason::with(
+            code,
+            format!("{who} (not after {})", v.not_after),
+        ));
     }
 }
 
@@ -189,12 +243,19 @@ fn check_ca(c: &X509Certificate<'_>, reasons: &mut Vec<Reason>) {
         Err(_) => false,
     };
     if !is_ca || !ku_ok {
-        reasons.push(Reason::with(Code::CA_CERT_INVALID, common_name(c).unwrap_or_default()));
+        reasons.push(Reason::with(
+            Code::CA_CERT_INVALID,
+            common_name(c).unwrap_or_default(),
+        ));
     }
 }
 
 pub fn common_name(c: &X509Certificate<'_>) -> Option<String> {
-    c.subject().iter_common_name().next().and_then(|a| a.as_str().ok()).map(str::to_string)
+    c.subject()
+        .iter_common_name()
+        .next()
+        .and_then(|a| a.as_str().ok())
+        .map(str::to_string)
 }
 
 /// The certificate as shown in the report.
@@ -209,7 +270,12 @@ pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
     Some(CertInfo {
         subject_cn: common_name(&c),
         seal_id,
-        issuer_cn: c.issuer().iter_common_name().next().and_then(|a| a.as_str().ok()).map(str::to_string),
+        issuer_cn: c
+            .issuer()
+            .iter_common_name()
+            .next()
+            .and_then(|a| a.as_str().ok())
+            .map(str::to_string),
         serial_hex: hex::encode(c.raw_serial()),
         sha256_hex: hex::encode(crypto::sha256(der)),
         not_before: rfc3339(c.validity().not_before.timestamp()),
@@ -220,7 +286,9 @@ pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
 /// Key usage of a seal cert: digitalSignature or nonRepudiation; EKU, when
 /// present, must allow documentSigning (or any).
 pub fn check_seal_key_usage(der: &[u8], reasons: &mut Vec<Reason>) -> bool {
-    let Ok((_, c)) = X509Certificate::from_der(der) else { return false };
+    let Ok((_, c)) = X509Certificate::from_der(der) else {
+        return false;
+    };
     let ku_ok = match c.key_usage() {
         Ok(Some(ku)) => ku.value.digital_signature() || ku.value.non_repudiation(),
         Ok(None) => true,
@@ -230,7 +298,10 @@ pub fn check_seal_key_usage(der: &[u8], reasons: &mut Vec<Reason>) -> bool {
     let eku_ok = match &eku {
         Ok(Some(e)) => {
             e.value.any
-                || e.value.other.iter().any(|o| o.as_bytes() == oids::EKU_DOCUMENT_SIGNING.as_bytes())
+                || e.value
+                    .other
+                    .iter()
+                    .any(|o| o.as_bytes() == oids::EKU_DOCUMENT_SIGNING.as_bytes())
         }
         Ok(None) => true,
         Err(_) => false,
@@ -249,6 +320,9 @@ pub fn check_seal_key_usage(der: &[u8], reasons: &mut Vec<Reason>) -> bool {
 pub fn rfc3339(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| t.to_string())
 }

@@ -30,19 +30,36 @@ pub fn read(doc: &PdfDocument<'_>) -> Result<Dss, PdfError> {
         return Ok(out);
     }
     let last = doc.last_revision();
-    let Some(cat) = doc.get_key(&doc.revisions[last].trailer, b"Root", last)? else { return Ok(out) };
-    let Some(dss) = cat.as_dict().map(|d| doc.get_key(d, b"DSS", last)).transpose()?.flatten() else {
+    let Some(cat) = doc.get_key(&doc.revisions[last].trailer, b"Root", last)? else {
         return Ok(out);
     };
-    let Some(dss) = dss.as_dict() else { return Ok(out) };
+    let Some(dss) = cat
+        .as_dict()
+        .map(|d| doc.get_key(d, b"DSS", last))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(out);
+    };
+    let Some(dss) = dss.as_dict() else {
+        return Ok(out);
+    };
     out.certs = streams(doc, dss.get(b"Certs"), last)?;
     out.crls = streams(doc, dss.get(b"CRLs"), last)?;
     Ok(out)
 }
 
-fn streams(doc: &PdfDocument<'_>, list: Option<&Object>, rev: usize) -> Result<Vec<Vec<u8>>, PdfError> {
-    let Some(list) = list else { return Ok(Vec::new()) };
-    let Some(list) = doc.resolve(list, rev)? else { return Ok(Vec::new()) };
+fn streams(
+    doc: &PdfDocument<'_>,
+    list: Option<&Object>,
+    rev: usize,
+) -> Result<Vec<Vec<u8>>, PdfError> {
+    let Some(list) = list else {
+        return Ok(Vec::new());
+    };
+    let Some(list) = doc.resolve(list, rev)? else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
     for item in list.as_array().unwrap_or(&[]).iter().take(MAX_ENTRIES) {
         if let Some(o) = doc.resolve(item, rev)? {

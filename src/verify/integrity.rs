@@ -18,29 +18,48 @@ pub struct Integrity {
 }
 
 /// Check the byte range of `sig`; `Err` is the reason the range is unusable.
-pub fn check(doc: &PdfDocument<'_>, sig: &FoundSignature, max_contents: usize) -> Result<Integrity, Reason> {
+pub fn check(
+    doc: &PdfDocument<'_>,
+    sig: &FoundSignature,
+    max_contents: usize,
+) -> Result<Integrity, Reason> {
     let buf = doc.bytes();
     let len = buf.len() as u64;
-    let br = sig
-        .byte_range()
-        .ok_or_else(|| Reason::with(Code::BYTE_RANGE_INVALID, "/ByteRange is not four non-negative integers"))?;
+    let br = sig.byte_range().ok_or_else(|| {
+        Reason::with(
+            Code::BYTE_RANGE_INVALID,
+            "/ByteRange is not four non-negative integers",
+        )
+    })?;
     let [o1, l1, o2, l2] = br;
-    let end = o2.checked_add(l2).ok_or_else(|| Reason::with(Code::BYTE_RANGE_INVALID, "overflow"))?;
+    let end = o2
+        .checked_add(l2)
+        .ok_or_else(|| Reason::with(Code::BYTE_RANGE_INVALID, "overflow"))?;
     if o1 != 0 || l1 == 0 || o2 <= l1 {
-        return Err(Reason::with(Code::BYTE_RANGE_INVALID, format!("{br:?} is not [0 a b c] with a < b")));
+        return Err(Reason::with(
+            Code::BYTE_RANGE_INVALID,
+            format!("{br:?} is not [0 a b c] with a < b"),
+        ));
     }
     if end > len {
         return Err(Reason::with(
             Code::BYTE_RANGE_INVALID,
-            format!("{br:?} extends beyond the end of the file ({len} bytes): the file is truncated"),
+            format!(
+                "{br:?} extends beyond the end of the file ({len} bytes): the file is truncated"
+            ),
         ));
     }
-    let (contents, start, stop) =
-        sig.contents().ok_or_else(|| Reason::with(Code::CMS_MALFORMED, "the signature has no /Contents string"))?;
+    let (contents, start, stop) = sig.contents().ok_or_else(|| {
+        Reason::with(Code::CMS_MALFORMED, "the signature has no /Contents string")
+    })?;
     if contents.len() > max_contents {
         return Err(Reason::with(Code::LIMIT_EXCEEDED, "signature value size"));
     }
-    if !sig.spans_are_file_offsets || start as u64 != l1 || stop as u64 != o2 || buf.get(start) != Some(&b'<') {
+    if !sig.spans_are_file_offsets
+        || start as u64 != l1
+        || stop as u64 != o2
+        || buf.get(start) != Some(&b'<')
+    {
         return Err(Reason::with(
             Code::BYTE_RANGE_GAP_MISMATCH,
             format!("gap [{l1}, {o2}) but /Contents is at [{start}, {stop})"),
@@ -54,9 +73,15 @@ pub fn check(doc: &PdfDocument<'_>, sig: &FoundSignature, max_contents: usize) -
 
     let end = end as usize;
     let signed_revision = doc.revisions.iter().position(|r| {
-        r.end == end || (end < r.end && end >= 5 && &buf[end - 5..end] == b"%%EOF" && buf[end..r.end].iter().all(|b| matches!(b, b'\r' | b'\n')))
+        r.end == end
+            || (end < r.end
+                && end >= 5
+                && &buf[end - 5..end] == b"%%EOF"
+                && buf[end..r.end].iter().all(|b| matches!(b, b'\r' | b'\n')))
     });
-    let rest_is_blank = buf[end..].iter().all(|b| b.is_ascii_whitespace() || *b == 0);
+    let rest_is_blank = buf[end..]
+        .iter()
+        .all(|b| b.is_ascii_whitespace() || *b == 0);
     Ok(Integrity {
         byte_range: br,
         digest,

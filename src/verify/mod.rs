@@ -36,8 +36,8 @@ mod trust;
 
 pub use limits::Limits;
 pub use report::{
-    CertInfo, ChainStatus, Code, Coverage, LaterChange, Reason, Report, RevocationStatus, Severity, SignatureKind,
-    SignatureReport, SigningTime, TimeSource, TimestampInfo, Verdict,
+    CertInfo, ChainStatus, Code, Coverage, LaterChange, Reason, Report, RevocationStatus, Severity,
+    SignatureKind, SignatureReport, SigningTime, TimeSource, TimestampInfo, Verdict,
 };
 pub use trust::{Registry, RegistryQuery, RegistryStatus, TrustError, TrustStore, VerifyOptions};
 
@@ -90,7 +90,8 @@ pub(crate) fn pdf_error_code(e: &PdfError) -> Code {
 }
 
 fn fail(mut r: Report, e: &PdfError) -> Report {
-    r.reasons.push(Reason::with(pdf_error_code(e), e.to_string()));
+    r.reasons
+        .push(Reason::with(pdf_error_code(e), e.to_string()));
     r.verdict = verdict_of(&r.reasons);
     r
 }
@@ -103,8 +104,14 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
     };
     report.revisions = doc.revisions.len();
     if let Some(last) = doc.revisions.last() {
-        if pdf[last.end.min(pdf.len())..].iter().any(|b| !b.is_ascii_whitespace() && *b != 0) {
-            report.reasons.push(Reason::with(Code::TRAILING_DATA, format!("{} bytes", pdf.len() - last.end)));
+        if pdf[last.end.min(pdf.len())..]
+            .iter()
+            .any(|b| !b.is_ascii_whitespace() && *b != 0)
+        {
+            report.reasons.push(Reason::with(
+                Code::TRAILING_DATA,
+                format!("{} bytes", pdf.len() - last.end),
+            ));
         }
     }
     let sigs = match signature_field::find(&doc, opts.limits.max_signatures) {
@@ -117,7 +124,10 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
         return report;
     }
     if sigs.len() > opts.limits.max_signatures {
-        report.reasons.push(Reason::with(Code::TOO_MANY_SIGNATURES, format!("more than {}", opts.limits.max_signatures)));
+        report.reasons.push(Reason::with(
+            Code::TOO_MANY_SIGNATURES,
+            format!("more than {}", opts.limits.max_signatures),
+        ));
         report.verdict = verdict_of(&report.reasons);
         return report;
     }
@@ -125,12 +135,26 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
         Ok(d) => d,
         Err(e) => return fail(report, &e),
     };
-    let now = opts.now.unwrap_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp());
-    let mut ctx = Context { doc: &doc, trust, opts, dss: &dss, now, doc_timestamps: Vec::new() };
+    let now = opts
+        .now
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp());
+    let mut ctx = Context {
+        doc: &doc,
+        trust,
+        opts,
+        dss: &dss,
+        now,
+        doc_timestamps: Vec::new(),
+    };
 
     // Document timestamps first: they give proof of existence to earlier signatures.
-    let mut results: Vec<Option<signature_check::Checked>> = (0..sigs.len()).map(|_| None).collect();
-    for (i, s) in sigs.iter().enumerate().filter(|(_, s)| s.is_document_timestamp()) {
+    let mut results: Vec<Option<signature_check::Checked>> =
+        (0..sigs.len()).map(|_| None).collect();
+    for (i, s) in sigs
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_document_timestamp())
+    {
         let c = signature_check::check(&ctx, i, s);
         if let (Some(t), Some(r)) = (c.doc_timestamp_time, c.signed_revision) {
             ctx.doc_timestamps.push((t, r));
@@ -149,7 +173,9 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
     let mut sig_reports: Vec<SignatureReport> = Vec::with_capacity(checked.len());
     for (i, c) in checked.iter().enumerate() {
         let mut r = c.report.clone();
-        let later_bad = verdicts[i + 1..].iter().any(|v| *v > Verdict::ValidWithWarnings);
+        let later_bad = verdicts[i + 1..]
+            .iter()
+            .any(|v| *v > Verdict::ValidWithWarnings);
         if later_bad && r.coverage.as_ref().is_some_and(|cv| !cv.covers_whole_file) {
             r.reasons.push(Reason::new(Code::LATER_SIGNATURE_NOT_VALID));
             r.verdict = verdict_of(&r.reasons);
@@ -161,13 +187,22 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
         let query = RegistryQuery {
             file_sha256: crate::crypto::sha256(pdf),
             first_signed_revision_sha256: checked.first().and_then(|c| c.signed_range_sha256),
-            seal_ids: sig_reports.iter().filter_map(|s| s.signer.as_ref()?.seal_id.clone()).collect(),
+            seal_ids: sig_reports
+                .iter()
+                .filter_map(|s| s.signer.as_ref()?.seal_id.clone())
+                .collect(),
         };
         let status = reg.lookup(&query);
         report.reasons.push(match &status {
-            RegistryStatus::OnRecord { document_number, .. } => Reason::with(Code::REGISTRY_ON_RECORD, document_number.clone()),
-            RegistryStatus::Voided { at, reason, .. } => Reason::with(Code::REGISTRY_VOIDED, format!("{at}: {reason}")),
-            RegistryStatus::Superseded { by, at, .. } => Reason::with(Code::REGISTRY_SUPERSEDED, format!("{at}: {by}")),
+            RegistryStatus::OnRecord {
+                document_number, ..
+            } => Reason::with(Code::REGISTRY_ON_RECORD, document_number.clone()),
+            RegistryStatus::Voided { at, reason, .. } => {
+                Reason::with(Code::REGISTRY_VOIDED, format!("{at}: {reason}"))
+            }
+            RegistryStatus::Superseded { by, at, .. } => {
+                Reason::with(Code::REGISTRY_SUPERSEDED, format!("{at}: {by}"))
+            }
             RegistryStatus::NotFound => Reason::new(Code::REGISTRY_NOT_FOUND),
             RegistryStatus::Unavailable => Reason::new(Code::REGISTRY_UNAVAILABLE),
         });
@@ -175,7 +210,12 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
     }
 
     let doc_verdict = verdict_of(&report.reasons);
-    report.verdict = sig_reports.iter().map(|s| s.verdict).chain(std::iter::once(doc_verdict)).max().unwrap_or(Verdict::Indeterminate);
+    report.verdict = sig_reports
+        .iter()
+        .map(|s| s.verdict)
+        .chain(std::iter::once(doc_verdict))
+        .max()
+        .unwrap_or(Verdict::Indeterminate);
     report.signatures = sig_reports;
     report
 }

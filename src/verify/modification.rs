@@ -44,7 +44,12 @@ pub fn analyse(doc: &PdfDocument<'_>, signed_rev: usize) -> Result<Vec<Change>, 
     let signed = PageObjects::collect(doc, signed_rev)?;
     for k in signed_rev + 1..=doc.last_revision() {
         let mut push = |code: Code, object: Option<u32>, detail: Option<String>| {
-            let c = Change { revision: k, code, object, detail };
+            let c = Change {
+                revision: k,
+                code,
+                object,
+                detail,
+            };
             if !out.contains(&c) {
                 out.push(c);
             }
@@ -60,30 +65,45 @@ pub fn analyse(doc: &PdfDocument<'_>, signed_rev: usize) -> Result<Vec<Change>, 
         let prev_size = prev_trailer.get_int(b"Size").unwrap_or(0);
         let dss_objects = dss_objects(doc, root, k)?;
         let acroform = match root.map(|r| doc.get(r, k)).transpose()?.flatten() {
-            Some(cat) => cat.as_dict().and_then(|d| d.get(b"AcroForm")).and_then(Object::as_ref).map(|r| r.0),
+            Some(cat) => cat
+                .as_dict()
+                .and_then(|d| d.get(b"AcroForm"))
+                .and_then(Object::as_ref)
+                .map(|r| r.0),
             None => None,
         };
 
-        let mut nums: Vec<(u32, XrefEntry)> = doc.revisions[k].entries.iter().map(|(n, e)| (*n, *e)).collect();
+        let mut nums: Vec<(u32, XrefEntry)> = doc.revisions[k]
+            .entries
+            .iter()
+            .map(|(n, e)| (*n, *e))
+            .collect();
         nums.sort_by_key(|(n, _)| *n);
         for (num, entry) in nums {
             if num == 0 {
                 continue;
             }
             let before = doc.entry(num, k - 1).map(|(_, e)| e);
-            let defined_before = matches!(before, Some(XrefEntry::InUse { .. } | XrefEntry::Compressed { .. }));
+            let defined_before = matches!(
+                before,
+                Some(XrefEntry::InUse { .. } | XrefEntry::Compressed { .. })
+            );
             if entry == XrefEntry::Free {
                 if defined_before {
                     push(Code::OBJECT_DELETED, Some(num), None);
                 }
                 continue;
             }
-            let Some(new) = doc.get(num, k)? else { continue };
+            let Some(new) = doc.get(num, k)? else {
+                continue;
+            };
             if !defined_before {
                 if before.is_none() && i64::from(num) < prev_size && !is_structural(&new) {
                     push(Code::UNDEFINED_OBJECT_DEFINED, Some(num), None);
                 } else if let Some(d) = new.as_dict() {
-                    if d.name_is(b"Type", b"DocTimeStamp") || d.name_is(b"SubFilter", b"ETSI.RFC3161") {
+                    if d.name_is(b"Type", b"DocTimeStamp")
+                        || d.name_is(b"SubFilter", b"ETSI.RFC3161")
+                    {
                         push(Code::LATER_DOCUMENT_TIMESTAMP, Some(num), None);
                     } else if d.name_is(b"Type", b"Sig") {
                         push(Code::LATER_SIGNATURE, Some(num), None);
@@ -93,7 +113,9 @@ pub fn analyse(doc: &PdfDocument<'_>, signed_rev: usize) -> Result<Vec<Change>, 
                 }
                 continue;
             }
-            let Some(old) = doc.get(num, k - 1)? else { continue };
+            let Some(old) = doc.get(num, k - 1)? else {
+                continue;
+            };
             if old.same_as(&new) || is_structural(&new) {
                 continue;
             }
@@ -101,7 +123,11 @@ pub fn analyse(doc: &PdfDocument<'_>, signed_rev: usize) -> Result<Vec<Change>, 
                 for (code, detail) in catalog_change(doc, &old, &new, k)? {
                     push(code, Some(num), detail);
                 }
-            } else if Some(num) == info || old.as_dict().is_some_and(|d| d.name_is(b"Type", b"Metadata")) {
+            } else if Some(num) == info
+                || old
+                    .as_dict()
+                    .is_some_and(|d| d.name_is(b"Type", b"Metadata"))
+            {
                 push(Code::METADATA_UPDATED, Some(num), None);
             } else if dss_objects.contains(&num) {
                 push(Code::LATER_DSS, Some(num), None);
@@ -132,16 +158,26 @@ pub fn analyse(doc: &PdfDocument<'_>, signed_rev: usize) -> Result<Vec<Change>, 
 
 /// Cross-reference and object streams: containers, not content.
 fn is_structural(o: &Object) -> bool {
-    o.as_dict().is_some_and(|d| d.name_is(b"Type", b"XRef") || d.name_is(b"Type", b"ObjStm"))
+    o.as_dict()
+        .is_some_and(|d| d.name_is(b"Type", b"XRef") || d.name_is(b"Type", b"ObjStm"))
 }
 
 fn describe(o: &Object) -> String {
     match o {
-        Object::Stream(s) => match s.dict.get(b"Type").or(s.dict.get(b"Subtype")).and_then(Object::as_name) {
+        Object::Stream(s) => match s
+            .dict
+            .get(b"Type")
+            .or(s.dict.get(b"Subtype"))
+            .and_then(Object::as_name)
+        {
             Some(t) => format!("stream /{}", String::from_utf8_lossy(t)),
             None => "stream".into(),
         },
-        Object::Dict(d) => match d.get(b"Type").or(d.get(b"Subtype")).and_then(Object::as_name) {
+        Object::Dict(d) => match d
+            .get(b"Type")
+            .or(d.get(b"Subtype"))
+            .and_then(Object::as_name)
+        {
             Some(t) => format!("/{}", String::from_utf8_lossy(t)),
             None => "dictionary".into(),
         },
@@ -156,7 +192,12 @@ fn key_name(k: &[u8]) -> Option<String> {
     Some(format!("/{}", String::from_utf8_lossy(k)))
 }
 
-fn catalog_change(doc: &PdfDocument<'_>, old: &Object, new: &Object, k: usize) -> Result<Found, PdfError> {
+fn catalog_change(
+    doc: &PdfDocument<'_>,
+    old: &Object,
+    new: &Object,
+    k: usize,
+) -> Result<Found, PdfError> {
     let (Some(o), Some(n)) = (old.as_dict(), new.as_dict()) else {
         return Ok(vec![(Code::CATALOG_CHANGED, None)]);
     };
@@ -167,7 +208,10 @@ fn catalog_change(doc: &PdfDocument<'_>, old: &Object, new: &Object, k: usize) -
             b"Extensions" | b"Version" => {}
             b"Metadata" => out.push((Code::METADATA_UPDATED, None)),
             b"AcroForm" => {
-                let (oa, na) = (doc.get_key(o, b"AcroForm", k - 1)?, doc.get_key(n, b"AcroForm", k)?);
+                let (oa, na) = (
+                    doc.get_key(o, b"AcroForm", k - 1)?,
+                    doc.get_key(n, b"AcroForm", k)?,
+                );
                 match (oa, na) {
                     (Some(oa), Some(na)) => out.extend(acroform_change(doc, &oa, &na, k)?),
                     _ => out.push((Code::FORM_CHANGED, key_name(&key))),
@@ -179,7 +223,12 @@ fn catalog_change(doc: &PdfDocument<'_>, old: &Object, new: &Object, k: usize) -
     Ok(out)
 }
 
-fn acroform_change(doc: &PdfDocument<'_>, old: &Object, new: &Object, k: usize) -> Result<Found, PdfError> {
+fn acroform_change(
+    doc: &PdfDocument<'_>,
+    old: &Object,
+    new: &Object,
+    k: usize,
+) -> Result<Found, PdfError> {
     let (Some(o), Some(n)) = (old.as_dict(), new.as_dict()) else {
         return Ok(vec![(Code::FORM_CHANGED, None)]);
     };
@@ -189,8 +238,16 @@ fn acroform_change(doc: &PdfDocument<'_>, old: &Object, new: &Object, k: usize) 
             b"Fields" => {
                 let of = doc.get_key(o, b"Fields", k - 1)?;
                 let nf = doc.get_key(n, b"Fields", k)?;
-                let of = of.as_deref().and_then(Object::as_array).unwrap_or(&[]).to_vec();
-                let nf = nf.as_deref().and_then(Object::as_array).unwrap_or(&[]).to_vec();
+                let of = of
+                    .as_deref()
+                    .and_then(Object::as_array)
+                    .unwrap_or(&[])
+                    .to_vec();
+                let nf = nf
+                    .as_deref()
+                    .and_then(Object::as_array)
+                    .unwrap_or(&[])
+                    .to_vec();
                 out.extend(list_growth(doc, &of, &nf, k, Code::FORM_CHANGED)?);
             }
             b"SigFlags" | b"DR" | b"DA" => {}
@@ -200,7 +257,12 @@ fn acroform_change(doc: &PdfDocument<'_>, old: &Object, new: &Object, k: usize) 
     Ok(out)
 }
 
-fn page_change(doc: &PdfDocument<'_>, old: &Object, new: &Object, k: usize) -> Result<Found, PdfError> {
+fn page_change(
+    doc: &PdfDocument<'_>,
+    old: &Object,
+    new: &Object,
+    k: usize,
+) -> Result<Found, PdfError> {
     let (Some(o), Some(n)) = (old.as_dict(), new.as_dict()) else {
         return Ok(vec![(Code::PAGE_CONTENT_CHANGED, None)]);
     };
@@ -210,8 +272,16 @@ fn page_change(doc: &PdfDocument<'_>, old: &Object, new: &Object, k: usize) -> R
             b"Annots" => {
                 let oa = doc.get_key(o, b"Annots", k - 1)?;
                 let na = doc.get_key(n, b"Annots", k)?;
-                let oa = oa.as_deref().and_then(Object::as_array).unwrap_or(&[]).to_vec();
-                let na = na.as_deref().and_then(Object::as_array).unwrap_or(&[]).to_vec();
+                let oa = oa
+                    .as_deref()
+                    .and_then(Object::as_array)
+                    .unwrap_or(&[])
+                    .to_vec();
+                let na = na
+                    .as_deref()
+                    .and_then(Object::as_array)
+                    .unwrap_or(&[])
+                    .to_vec();
                 out.extend(list_growth(doc, &oa, &na, k, Code::ANNOTATION_ADDED)?);
             }
             _ => out.push((Code::PAGE_CONTENT_CHANGED, key_name(&key))),
@@ -222,7 +292,13 @@ fn page_change(doc: &PdfDocument<'_>, old: &Object, new: &Object, k: usize) -> R
 
 /// An /Annots or /Fields list after an update: it may only grow, and only by
 /// signature fields/widgets.
-fn list_growth(doc: &PdfDocument<'_>, old: &[Object], new: &[Object], k: usize, bad: Code) -> Result<Found, PdfError> {
+fn list_growth(
+    doc: &PdfDocument<'_>,
+    old: &[Object],
+    new: &[Object],
+    k: usize,
+    bad: Code,
+) -> Result<Found, PdfError> {
     let mut out = Vec::new();
     if old.iter().any(|o| !new.iter().any(|n| n.same_as(o))) {
         out.push((Code::OBJECT_DELETED, Some("an entry was removed".into())));
@@ -249,24 +325,43 @@ fn field_change(old: &Object, new: &Object) -> Option<Code> {
         return Some(Code::OBJECT_REDEFINED);
     }
     if o.get(b"FT").is_none() && !o.name_is(b"Subtype", b"Widget") {
-        return (o.get(b"Subtype").is_some() && o.get(b"Rect").is_some()).then_some(Code::OBJECT_REDEFINED);
+        return (o.get(b"Subtype").is_some() && o.get(b"Rect").is_some())
+            .then_some(Code::OBJECT_REDEFINED);
     }
     let filling_sig = o.name_is(b"FT", b"Sig")
         && o.get(b"V").is_none()
-        && o.changed_keys(n).iter().all(|k| matches!(k.as_slice(), b"V" | b"AP" | b"F" | b"P" | b"Lock" | b"SV"));
-    Some(if filling_sig { Code::LATER_SIGNATURE } else { Code::FORM_CHANGED })
+        && o.changed_keys(n)
+            .iter()
+            .all(|k| matches!(k.as_slice(), b"V" | b"AP" | b"F" | b"P" | b"Lock" | b"SV"));
+    Some(if filling_sig {
+        Code::LATER_SIGNATURE
+    } else {
+        Code::FORM_CHANGED
+    })
 }
 
 /// Object numbers of the DSS and its indirect parts, as of revision `k`.
-fn dss_objects(doc: &PdfDocument<'_>, root: Option<u32>, k: usize) -> Result<HashSet<u32>, PdfError> {
+fn dss_objects(
+    doc: &PdfDocument<'_>,
+    root: Option<u32>,
+    k: usize,
+) -> Result<HashSet<u32>, PdfError> {
     let mut out = HashSet::new();
-    let Some(cat) = root.map(|r| doc.get(r, k)).transpose()?.flatten() else { return Ok(out) };
-    let Some(dss_ref) = cat.as_dict().and_then(|d| d.get(b"DSS")) else { return Ok(out) };
+    let Some(cat) = root.map(|r| doc.get(r, k)).transpose()?.flatten() else {
+        return Ok(out);
+    };
+    let Some(dss_ref) = cat.as_dict().and_then(|d| d.get(b"DSS")) else {
+        return Ok(out);
+    };
     if let Some((n, _)) = dss_ref.as_ref() {
         out.insert(n);
     }
-    let Some(dss) = doc.resolve(dss_ref, k)? else { return Ok(out) };
-    let Some(d) = dss.as_dict() else { return Ok(out) };
+    let Some(dss) = doc.resolve(dss_ref, k)? else {
+        return Ok(out);
+    };
+    let Some(d) = dss.as_dict() else {
+        return Ok(out);
+    };
     for key in [&b"Certs"[..], b"CRLs", b"OCSPs", b"VRI"] {
         if let Some(v) = d.get(key) {
             if let Some((n, _)) = v.as_ref() {
@@ -295,16 +390,25 @@ struct PageObjects {
 
 impl PageObjects {
     fn collect(doc: &PdfDocument<'_>, rev: usize) -> Result<Self, PdfError> {
-        let mut po = PageObjects { content: HashSet::new(), annots: HashSet::new() };
+        let mut po = PageObjects {
+            content: HashSet::new(),
+            annots: HashSet::new(),
+        };
         let trailer = &doc.revisions[rev].trailer;
-        let Some(cat) = doc.get_key(trailer, b"Root", rev)? else { return Ok(po) };
-        let Some(pages) = cat.as_dict().and_then(|d| d.get(b"Pages")).cloned() else { return Ok(po) };
+        let Some(cat) = doc.get_key(trailer, b"Root", rev)? else {
+            return Ok(po);
+        };
+        let Some(pages) = cat.as_dict().and_then(|d| d.get(b"Pages")).cloned() else {
+            return Ok(po);
+        };
         let mut seen = HashSet::new();
         let mut stack = vec![pages];
         let mut budget = MAX_PAGE_NODES;
         while let Some(node) = stack.pop() {
             if budget == 0 {
-                return Err(PdfError::Limit { what: "page tree size" });
+                return Err(PdfError::Limit {
+                    what: "page tree size",
+                });
             }
             budget -= 1;
             if let Some((n, _)) = node.as_ref() {
@@ -312,7 +416,9 @@ impl PageObjects {
                     continue;
                 }
             }
-            let Some(obj) = doc.resolve(&node, rev)? else { continue };
+            let Some(obj) = doc.resolve(&node, rev)? else {
+                continue;
+            };
             let Some(d) = obj.as_dict() else { continue };
             if let Some(kids) = d.get(b"Kids") {
                 if let Some(k) = doc.resolve(kids, rev)? {
@@ -333,7 +439,14 @@ impl PageObjects {
     }
 
     /// Record every reference reachable from `v` (content and resources), bounded.
-    fn refs_in(&mut self, doc: &PdfDocument<'_>, v: &Object, rev: usize, depth: usize, budget: &mut usize) -> Result<(), PdfError> {
+    fn refs_in(
+        &mut self,
+        doc: &PdfDocument<'_>,
+        v: &Object,
+        rev: usize,
+        depth: usize,
+        budget: &mut usize,
+    ) -> Result<(), PdfError> {
         if depth > 6 || *budget == 0 {
             return Ok(());
         }

@@ -161,7 +161,10 @@ impl Reason {
         Self { code, detail: None }
     }
     pub fn with(code: Code, detail: impl Into<String>) -> Self {
-        Self { code, detail: Some(detail.into()) }
+        Self {
+            code,
+            detail: Some(detail.into()),
+        }
     }
     pub fn zh(&self) -> String {
         match &self.detail {
@@ -327,19 +330,49 @@ impl Report {
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
-        let _ = writeln!(s, "{}  ({} bytes, {} revision(s), sha256 {})", self.verdict.as_str(), self.file_size, self.revisions, self.file_sha256);
+        let _ = writeln!(
+            s,
+            "{}  ({} bytes, {} revision(s), sha256 {})",
+            self.verdict.as_str(),
+            self.file_size,
+            self.revisions,
+            self.file_sha256
+        );
         for r in &self.reasons {
             let _ = writeln!(s, "  [{}] {} / {}", r.code.as_str(), r.zh(), r.en());
         }
         for sig in &self.signatures {
-            let _ = writeln!(s, "\nSignature #{} {:?} {}: {}", sig.index + 1, sig.kind, sig.field_name.as_deref().unwrap_or(""), sig.verdict.as_str());
+            let _ = writeln!(
+                s,
+                "\nSignature #{} {:?} {}: {}",
+                sig.index + 1,
+                sig.kind,
+                sig.field_name.as_deref().unwrap_or(""),
+                sig.verdict.as_str()
+            );
             if let Some(c) = &sig.signer {
-                let _ = writeln!(s, "  signer: {} (seal_id {}), cert sha256 {}", c.subject_cn.as_deref().unwrap_or("?"), c.seal_id.as_deref().unwrap_or("-"), c.sha256_hex);
+                let _ = writeln!(
+                    s,
+                    "  signer: {} (seal_id {}), cert sha256 {}",
+                    c.subject_cn.as_deref().unwrap_or("?"),
+                    c.seal_id.as_deref().unwrap_or("-"),
+                    c.sha256_hex
+                );
             }
             if let Some(t) = &sig.signing_time {
                 let _ = writeln!(s, "  signing time: {} ({:?})", t.time, t.source);
             }
-            let _ = writeln!(s, "  chain: {:?}{}; revocation: {:?}; level: {}", sig.chain, sig.trust_anchor.as_ref().map(|a| format!(" ({a})")).unwrap_or_default(), sig.revocation, sig.pades_level.unwrap_or("-"));
+            let _ = writeln!(
+                s,
+                "  chain: {:?}{}; revocation: {:?}; level: {}",
+                sig.chain,
+                sig.trust_anchor
+                    .as_ref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default(),
+                sig.revocation,
+                sig.pades_level.unwrap_or("-")
+            );
             for r in &sig.reasons {
                 let _ = writeln!(s, "  [{}] {} / {}", r.code.as_str(), r.zh(), r.en());
             }

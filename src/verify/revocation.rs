@@ -30,10 +30,15 @@ pub fn check(path: &[Vec<u8>], crls: &[(&[u8], bool)], signing_time: i64) -> Rev
     };
     let mut bad_crl = false;
     for (i, pair) in path.windows(2).enumerate() {
-        let (Ok((_, cert)), Ok((_, issuer))) = (X509Certificate::from_der(&pair[0]), X509Certificate::from_der(&pair[1])) else {
+        let (Ok((_, cert)), Ok((_, issuer))) = (
+            X509Certificate::from_der(&pair[0]),
+            X509Certificate::from_der(&pair[1]),
+        ) else {
             continue;
         };
-        let Ok(issuer_key) = p256_public_key(issuer.public_key().raw) else { continue };
+        let Ok(issuer_key) = p256_public_key(issuer.public_key().raw) else {
+            continue;
+        };
         for &(der, from_dss) in crls {
             let Ok((_, crl)) = CertificateRevocationList::from_der(der) else {
                 bad_crl = true;
@@ -42,8 +47,13 @@ pub fn check(path: &[Vec<u8>], crls: &[(&[u8], bool)], signing_time: i64) -> Rev
             if crl.issuer().as_raw() != cert.issuer().as_raw() {
                 continue;
             }
-            let sig_ok = crl.signature_algorithm.algorithm.as_bytes() == oids::ECDSA_SHA256.as_bytes()
-                && super::chain::verify_cached(issuer_key, crl.tbs_cert_list.as_ref(), &crl.signature_value.data);
+            let sig_ok = crl.signature_algorithm.algorithm.as_bytes()
+                == oids::ECDSA_SHA256.as_bytes()
+                && super::chain::verify_cached(
+                    issuer_key,
+                    crl.tbs_cert_list.as_ref(),
+                    &crl.signature_value.data,
+                );
             if !sig_ok {
                 bad_crl = true;
                 continue;
@@ -52,17 +62,25 @@ pub fn check(path: &[Vec<u8>], crls: &[(&[u8], bool)], signing_time: i64) -> Rev
                 out.leaf_covered = true;
                 out.leaf_covered_by_dss |= from_dss;
             }
-            let revoked = crl.iter_revoked_certificates().find(|r| r.raw_serial() == cert.raw_serial());
+            let revoked = crl
+                .iter_revoked_certificates()
+                .find(|r| r.raw_serial() == cert.raw_serial());
             match revoked {
                 Some(r) => {
                     let at = r.revocation_date.timestamp();
                     let who = super::chain::common_name(&cert).unwrap_or_default();
                     if at <= signing_time {
                         out.status = RevocationStatus::RevokedBeforeSigning;
-                        out.reasons.push(Reason::with(Code::REVOKED_BEFORE_SIGNING, format!("{who}, {}", rfc3339(at))));
+                        out.reasons.push(Reason::with(
+                            Code::REVOKED_BEFORE_SIGNING,
+                            format!("{who}, {}", rfc3339(at)),
+                        ));
                     } else if out.status != RevocationStatus::RevokedBeforeSigning {
                         out.status = RevocationStatus::RevokedAfterSigning;
-                        out.reasons.push(Reason::with(Code::REVOKED_AFTER_SIGNING, format!("{who}, {}", rfc3339(at))));
+                        out.reasons.push(Reason::with(
+                            Code::REVOKED_AFTER_SIGNING,
+                            format!("{who}, {}", rfc3339(at)),
+                        ));
                     }
                 }
                 None => {

@@ -1,14 +1,14 @@
 //! Checking one signature or document timestamp end to end.
 
 use super::chain::{self, cert_info, rfc3339};
-use super::cms::{self, oids, CmsError, EssStatus};
+use super::cms::{self, CmsError, EssStatus, oids};
 use super::dss::Dss;
 use super::integrity;
 use super::modification;
 use super::pdf::PdfDocument;
 use super::report::{
-    ChainStatus, Code, Coverage, LaterChange, Reason, RevocationStatus, SignatureKind, SignatureReport, SigningTime,
-    TimeSource, TimestampInfo, Verdict,
+    ChainStatus, Code, Coverage, LaterChange, Reason, RevocationStatus, SignatureKind,
+    SignatureReport, SigningTime, TimeSource, TimestampInfo, Verdict,
 };
 use super::revocation;
 use super::signature_field::FoundSignature;
@@ -40,7 +40,11 @@ fn empty_report(index: usize, sig: &FoundSignature) -> SignatureReport {
     SignatureReport {
         index,
         field_name: sig.field_name.clone(),
-        kind: if sig.is_document_timestamp() { SignatureKind::DocumentTimestamp } else { SignatureKind::Signature },
+        kind: if sig.is_document_timestamp() {
+            SignatureKind::DocumentTimestamp
+        } else {
+            SignatureKind::Signature
+        },
         sub_filter: sig.sub_filter(),
         verdict: Verdict::Indeterminate,
         intact: false,
@@ -76,13 +80,21 @@ fn cms_reason(e: CmsError) -> Reason {
 
 pub fn check(ctx: &Context<'_, '_>, index: usize, sig: &FoundSignature) -> Checked {
     let mut rep = empty_report(index, sig);
-    let mut checked = Checked { report: rep.clone(), signed_revision: None, signed_range_sha256: None, doc_timestamp_time: None };
+    let mut checked = Checked {
+        report: rep.clone(),
+        signed_revision: None,
+        signed_range_sha256: None,
+        doc_timestamp_time: None,
+    };
     let known = matches!(
         rep.sub_filter.as_deref(),
         Some("ETSI.CAdES.detached" | "adbe.pkcs7.detached" | "ETSI.RFC3161")
     );
     if !known {
-        rep.reasons.push(Reason::with(Code::UNKNOWN_SUBFILTER, rep.sub_filter.clone().unwrap_or_else(|| "(none)".into())));
+        rep.reasons.push(Reason::with(
+            Code::UNKNOWN_SUBFILTER,
+            rep.sub_filter.clone().unwrap_or_else(|| "(none)".into()),
+        ));
         return finish(checked, rep);
     }
     let integ = match integrity::check(ctx.doc, sig, ctx.opts.limits.max_signature_size) {
@@ -110,20 +122,39 @@ pub fn check(ctx: &Context<'_, '_>, index: usize, sig: &FoundSignature) -> Check
         rep.intact = ts.gen_time.is_some();
         rep.signer = ts.tsa_cert.as_deref().and_then(cert_info);
         if let Some(t) = ts.gen_time {
-            rep.signing_time = Some(SigningTime { time: rfc3339(t), unix: t, source: TimeSource::Timestamp });
-            rep.chain = if ts.trusted { ChainStatus::Trusted } else { ChainStatus::UntrustedRoot };
+            rep.signing_time = Some(SigningTime {
+                time: rfc3339(t),
+                unix: t,
+                source: TimeSource::Timestamp,
+            });
+            rep.chain = if ts.trusted {
+                ChainStatus::Trusted
+            } else {
+                ChainStatus::UntrustedRoot
+            };
             if ts.trusted {
                 checked.doc_timestamp_time = Some(t);
             }
         }
     } else {
-        check_cms_signature(ctx, contents, &integ, &dss_certs, sig.claimed_time(), &mut rep);
+        check_cms_signature(
+            ctx,
+            contents,
+            &integ,
+            &dss_certs,
+            sig.claimed_time(),
+            &mut rep,
+        );
     }
 
     // What came after the signed revision.
     match integ.signed_revision {
-        None => rep.reasons.push(Reason::new(Code::SIGNED_RANGE_NOT_A_REVISION)),
-        Some(_) if coverage.covers_whole_file => rep.reasons.push(Reason::new(Code::COVERS_WHOLE_FILE)),
+        None => rep
+            .reasons
+            .push(Reason::new(Code::SIGNED_RANGE_NOT_A_REVISION)),
+        Some(_) if coverage.covers_whole_file => {
+            rep.reasons.push(Reason::new(Code::COVERS_WHOLE_FILE))
+        }
         Some(r) => match modification::analyse(ctx.doc, r) {
             Ok(changes) => {
                 for c in &changes {
@@ -134,18 +165,29 @@ pub fn check(ctx: &Context<'_, '_>, index: usize, sig: &FoundSignature) -> Check
                         harmless: c.harmless(),
                     });
                     let detail = match (c.object, &c.detail) {
-                        (Some(o), Some(d)) => Some(format!("revision {}, object {o} ({d})", c.revision)),
+                        (Some(o), Some(d)) => {
+                            Some(format!("revision {}, object {o} ({d})", c.revision))
+                        }
                         (Some(o), None) => Some(format!("revision {}, object {o}", c.revision)),
                         (None, Some(d)) => Some(format!("revision {}: {d}", c.revision)),
                         (None, None) => None,
                     };
-                    let reason = if c.harmless() { Reason::new(c.code) } else { Reason { code: c.code, detail } };
+                    let reason = if c.harmless() {
+                        Reason::new(c.code)
+                    } else {
+                        Reason {
+                            code: c.code,
+                            detail,
+                        }
+                    };
                     if !rep.reasons.contains(&reason) {
                         rep.reasons.push(reason);
                     }
                 }
             }
-            Err(e) => rep.reasons.push(Reason::with(super::pdf_error_code(&e), e.to_string())),
+            Err(e) => rep
+                .reasons
+                .push(Reason::with(super::pdf_error_code(&e), e.to_string())),
         },
     }
     rep.coverage = Some(coverage);
@@ -174,7 +216,10 @@ fn check_cms_signature(
         }
     };
     if sd.econtent.is_some() || sd.econtent_type != oids::DATA.as_bytes() {
-        rep.reasons.push(Reason::with(Code::CMS_MALFORMED, "not a detached signature over id-data"));
+        rep.reasons.push(Reason::with(
+            Code::CMS_MALFORMED,
+            "not a detached signature over id-data",
+        ));
         return;
     }
     let signer = match cms::verify_signer(&sd, &integ.digest, &oids::DATA, dss_certs) {
@@ -188,7 +233,10 @@ fn check_cms_signature(
     rep.signer = cert_info(&signer.cert_der);
     match signer.ess {
         EssStatus::V2Matches => {}
-        EssStatus::V1Only => rep.reasons.push(Reason::with(Code::ESS_MISSING, "only the SHA-1 signing-certificate attribute")),
+        EssStatus::V1Only => rep.reasons.push(Reason::with(
+            Code::ESS_MISSING,
+            "only the SHA-1 signing-certificate attribute",
+        )),
         EssStatus::Missing => rep.reasons.push(Reason::new(Code::ESS_MISSING)),
     }
     let mut pool: Vec<&[u8]> = sd.certs.clone();
@@ -198,7 +246,12 @@ fn check_cms_signature(
     let mut ts_time: Option<i64> = None;
     if let Some(attr) = sd.signer.unsigned_attr(&oids::ATTR_SIGNATURE_TIMESTAMP) {
         let token = attr.values.first().map(|t| t.raw).unwrap_or(&[]);
-        let ts = timestamp::check_token(token, &crypto::sha256(sd.signer.signature), &pool, ctx.trust.anchors());
+        let ts = timestamp::check_token(
+            token,
+            &crypto::sha256(sd.signer.signature),
+            &pool,
+            ctx.trust.anchors(),
+        );
         rep.reasons.extend(ts.reasons.iter().cloned());
         if let Some(t) = ts.gen_time {
             rep.timestamp = Some(TimestampInfo {
@@ -213,13 +266,24 @@ fn check_cms_signature(
     }
     match ts_time {
         Some(t) => {
-            rep.signing_time = Some(SigningTime { time: rfc3339(t), unix: t, source: TimeSource::Timestamp });
+            rep.signing_time = Some(SigningTime {
+                time: rfc3339(t),
+                unix: t,
+                source: TimeSource::Timestamp,
+            });
             rep.reasons.push(Reason::new(Code::TIMESTAMP_VALID));
         }
         None => {
-            let claimed = claimed_m.as_deref().and_then(pdf_date).or(signer.claimed_signing_time);
+            let claimed = claimed_m
+                .as_deref()
+                .and_then(pdf_date)
+                .or(signer.claimed_signing_time);
             if let Some(t) = claimed {
-                rep.signing_time = Some(SigningTime { time: rfc3339(t), unix: t, source: TimeSource::ClaimedUnverified });
+                rep.signing_time = Some(SigningTime {
+                    time: rfc3339(t),
+                    unix: t,
+                    source: TimeSource::ClaimedUnverified,
+                });
             }
             rep.reasons.push(Reason::new(Code::SIGNING_TIME_UNVERIFIED));
         }
@@ -227,7 +291,12 @@ fn check_cms_signature(
     // Proof of existence: the signature timestamp, else the earliest trusted
     // document timestamp over this signature, else only "now".
     let signed_rev = integ.signed_revision.unwrap_or(usize::MAX);
-    let later_doc_ts = ctx.doc_timestamps.iter().filter(|(_, r)| *r > signed_rev).map(|(t, _)| *t).min();
+    let later_doc_ts = ctx
+        .doc_timestamps
+        .iter()
+        .filter(|(_, r)| *r > signed_rev)
+        .map(|(t, _)| *t)
+        .min();
     let (at, proven) = match ts_time.or(later_doc_ts) {
         Some(t) => (t, true),
         None => (ctx.now, false),
@@ -244,7 +313,11 @@ fn check_cms_signature(
 
     let mut crls: Vec<(&[u8], bool)> = ctx.dss.crls.iter().map(|c| (c.as_slice(), true)).collect();
     crls.extend(ctx.trust.crls.iter().map(|c| (c.as_slice(), false)));
-    let rv = if ch.path.len() >= 2 { Some(revocation::check(&ch.path, &crls, at)) } else { None };
+    let rv = if ch.path.len() >= 2 {
+        Some(revocation::check(&ch.path, &crls, at))
+    } else {
+        None
+    };
     if let Some(rv) = &rv {
         rep.revocation = rv.status;
         rep.reasons.extend(rv.reasons.iter().cloned());
@@ -279,9 +352,13 @@ pub fn pdf_date(s: &str) -> Option<i64> {
     }
     let n = |r: std::ops::Range<usize>| digits.get(r)?.parse::<u8>().ok();
     let year: i32 = digits.get(0..4)?.parse().ok()?;
-    let date = time::Date::from_calendar_date(year, time::Month::try_from(n(4..6)?).ok()?, n(6..8)?).ok()?;
+    let date =
+        time::Date::from_calendar_date(year, time::Month::try_from(n(4..6)?).ok()?, n(6..8)?)
+            .ok()?;
     let tod = time::Time::from_hms(n(8..10)?, n(10..12)?, n(12..14)?).ok()?;
-    let local = time::PrimitiveDateTime::new(date, tod).assume_utc().unix_timestamp();
+    let local = time::PrimitiveDateTime::new(date, tod)
+        .assume_utc()
+        .unix_timestamp();
     let rest = &s[14..];
     let offset = match rest.chars().next() {
         Some(sign @ ('+' | '-')) => {

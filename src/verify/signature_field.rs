@@ -23,10 +23,14 @@ pub struct FoundSignature {
 
 impl FoundSignature {
     pub fn sub_filter(&self) -> Option<String> {
-        self.dict.get(b"SubFilter").and_then(Object::as_name).map(|n| String::from_utf8_lossy(n).into_owned())
+        self.dict
+            .get(b"SubFilter")
+            .and_then(Object::as_name)
+            .map(|n| String::from_utf8_lossy(n).into_owned())
     }
     pub fn is_document_timestamp(&self) -> bool {
-        self.dict.name_is(b"Type", b"DocTimeStamp") || self.dict.name_is(b"SubFilter", b"ETSI.RFC3161")
+        self.dict.name_is(b"Type", b"DocTimeStamp")
+            || self.dict.name_is(b"SubFilter", b"ETSI.RFC3161")
     }
     /// /ByteRange as four non-negative integers.
     pub fn byte_range(&self) -> Option<[u64; 4]> {
@@ -60,14 +64,24 @@ impl FoundSignature {
 /// "too many" when it gets more than `max`).
 pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, PdfError> {
     let rev = doc.last_revision();
-    let Some(trailer) = doc.revisions.get(rev).map(|r| r.trailer.clone()) else { return Ok(Vec::new()) };
+    let Some(trailer) = doc.revisions.get(rev).map(|r| r.trailer.clone()) else {
+        return Ok(Vec::new());
+    };
     let Some(root) = doc.get_key(&trailer, b"Root", rev)? else {
         return Err(PdfError::syntax(0, "trailer has no /Root catalog"));
     };
-    let Some(catalog) = root.as_dict() else { return Err(PdfError::syntax(0, "catalog is not a dictionary")) };
-    let Some(acroform) = doc.get_key(catalog, b"AcroForm", rev)? else { return Ok(Vec::new()) };
-    let Some(fields) = acroform.as_dict().and_then(|d| d.get(b"Fields")).cloned() else { return Ok(Vec::new()) };
-    let Some(fields) = doc.resolve(&fields, rev)? else { return Ok(Vec::new()) };
+    let Some(catalog) = root.as_dict() else {
+        return Err(PdfError::syntax(0, "catalog is not a dictionary"));
+    };
+    let Some(acroform) = doc.get_key(catalog, b"AcroForm", rev)? else {
+        return Ok(Vec::new());
+    };
+    let Some(fields) = acroform.as_dict().and_then(|d| d.get(b"Fields")).cloned() else {
+        return Ok(Vec::new());
+    };
+    let Some(fields) = doc.resolve(&fields, rev)? else {
+        return Ok(Vec::new());
+    };
 
     let mut out = Vec::new();
     let mut seen_fields = HashSet::new();
@@ -81,16 +95,24 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
     while let Some((node, ft, prefix, depth)) = stack.pop() {
         visited += 1;
         if visited > MAX_FIELD_NODES || depth > MAX_FIELD_DEPTH {
-            return Err(PdfError::Limit { what: "form field tree size" });
+            return Err(PdfError::Limit {
+                what: "form field tree size",
+            });
         }
         if let Object::Ref(n, _) = node {
             if !seen_fields.insert(n) {
                 continue; // a loop or a shared node
             }
         }
-        let Some(obj) = doc.resolve(&node, rev)? else { continue };
+        let Some(obj) = doc.resolve(&node, rev)? else {
+            continue;
+        };
         let Some(d) = obj.as_dict() else { continue };
-        let ft = d.get(b"FT").and_then(Object::as_name).map(<[u8]>::to_vec).or(ft);
+        let ft = d
+            .get(b"FT")
+            .and_then(Object::as_name)
+            .map(<[u8]>::to_vec)
+            .or(ft);
         let partial = match d.get(b"T") {
             Some(Object::Str { bytes, .. }) => Some(pdf_text(bytes)),
             _ => None,
@@ -117,24 +139,39 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
                 continue;
             }
         }
-        let Some(sig) = doc.resolve(v, rev)? else { continue };
-        let Some(sig_dict) = sig.as_dict() else { continue };
+        let Some(sig) = doc.resolve(v, rev)? else {
+            continue;
+        };
+        let Some(sig_dict) = sig.as_dict() else {
+            continue;
+        };
         let spans_are_file_offsets =
             object.is_some_and(|n| matches!(doc.entry(n, rev), Some((_, XrefEntry::InUse { .. }))));
-        out.push(FoundSignature { field_name: name, spans_are_file_offsets, dict: sig_dict.clone() });
+        out.push(FoundSignature {
+            field_name: name,
+            spans_are_file_offsets,
+            dict: sig_dict.clone(),
+        });
         if out.len() > max {
             break;
         }
     }
     // Signing order: by where the signed range ends.
-    out.sort_by_key(|s| s.byte_range().map(|b| b[2].saturating_add(b[3])).unwrap_or(u64::MAX));
+    out.sort_by_key(|s| {
+        s.byte_range()
+            .map(|b| b[2].saturating_add(b[3]))
+            .unwrap_or(u64::MAX)
+    });
     Ok(out)
 }
 
 /// A PDF text string: UTF-16BE with BOM, or (approximately) PDFDocEncoding.
 pub fn pdf_text(bytes: &[u8]) -> String {
     if let Some(rest) = bytes.strip_prefix(&[0xfe, 0xff]) {
-        let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
         String::from_utf16_lossy(&units)
     } else if let Some(rest) = bytes.strip_prefix(&[0xef, 0xbb, 0xbf]) {
         String::from_utf8_lossy(rest).into_owned()
@@ -144,9 +181,17 @@ pub fn pdf_text(bytes: &[u8]) -> String {
 }
 
 /// Is `obj` (resolved) a signature widget: /Subtype /Widget of a /FT /Sig field?
-pub fn is_signature_widget(doc: &PdfDocument<'_>, obj: &Object, rev: usize) -> Result<bool, PdfError> {
-    let Some(o) = doc.resolve(obj, rev)? else { return Ok(false) };
-    let Some(d) = o.as_dict() else { return Ok(false) };
+pub fn is_signature_widget(
+    doc: &PdfDocument<'_>,
+    obj: &Object,
+    rev: usize,
+) -> Result<bool, PdfError> {
+    let Some(o) = doc.resolve(obj, rev)? else {
+        return Ok(false);
+    };
+    let Some(d) = o.as_dict() else {
+        return Ok(false);
+    };
     if !d.name_is(b"Subtype", b"Widget") {
         return Ok(false);
     }
@@ -157,5 +202,8 @@ pub fn is_signature_widget(doc: &PdfDocument<'_>, obj: &Object, rev: usize) -> R
         Some(p) => doc.resolve(p, rev)?,
         None => None,
     };
-    Ok(parent.as_ref().and_then(|p| p.as_dict()).is_some_and(|p| p.name_is(b"FT", b"Sig")))
+    Ok(parent
+        .as_ref()
+        .and_then(|p| p.as_dict())
+        .is_some_and(|p| p.name_is(b"FT", b"Sig")))
 }

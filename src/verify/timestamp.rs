@@ -6,7 +6,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::chain;
 use super::cms::asn1::{self, Reader};
-use super::cms::{self, oids, CmsError};
+use super::cms::{self, CmsError, oids};
 use super::report::{ChainStatus, Code, Reason};
 use crate::crypto;
 
@@ -22,10 +22,22 @@ pub struct TimestampOutcome {
 }
 
 /// Check `token` (a DER ContentInfo) against the expected imprint.
-pub fn check_token(token: &[u8], expected_imprint: &[u8; 32], pool: &[&[u8]], anchors: &[Vec<u8>]) -> TimestampOutcome {
-    let mut out = TimestampOutcome { gen_time: None, tsa_cert: None, trusted: false, reasons: Vec::new() };
+pub fn check_token(
+    token: &[u8],
+    expected_imprint: &[u8; 32],
+    pool: &[&[u8]],
+    anchors: &[Vec<u8>],
+) -> TimestampOutcome {
+    let mut out = TimestampOutcome {
+        gen_time: None,
+        tsa_cert: None,
+        trusted: false,
+        reasons: Vec::new(),
+    };
     let invalid = |e: CmsError| match e {
-        CmsError::Unsupported(what) => Reason::with(Code::UNSUPPORTED_ALGORITHM, format!("timestamp: {what}")),
+        CmsError::Unsupported(what) => {
+            Reason::with(Code::UNSUPPORTED_ALGORITHM, format!("timestamp: {what}"))
+        }
         other => Reason::with(Code::TIMESTAMP_INVALID, other.to_string()),
     };
     let sd = match cms::parse_signed_data(token) {
@@ -35,8 +47,12 @@ pub fn check_token(token: &[u8], expected_imprint: &[u8; 32], pool: &[&[u8]], an
             return out;
         }
     };
-    let Some(tst) = sd.econtent.filter(|_| sd.econtent_type == oids::TST_INFO.as_bytes()) else {
-        out.reasons.push(Reason::with(Code::TIMESTAMP_INVALID, "not a TSTInfo token"));
+    let Some(tst) = sd
+        .econtent
+        .filter(|_| sd.econtent_type == oids::TST_INFO.as_bytes())
+    else {
+        out.reasons
+            .push(Reason::with(Code::TIMESTAMP_INVALID, "not a TSTInfo token"));
         return out;
     };
     let signer = match cms::verify_signer(&sd, &crypto::sha256(tst), &oids::TST_INFO, pool) {
@@ -54,11 +70,15 @@ pub fn check_token(token: &[u8], expected_imprint: &[u8; 32], pool: &[&[u8]], an
         }
     };
     if imprint_alg != oids::SHA256.as_bytes() {
-        out.reasons.push(Reason::with(Code::UNSUPPORTED_ALGORITHM, "timestamp imprint hash other than SHA-256"));
+        out.reasons.push(Reason::with(
+            Code::UNSUPPORTED_ALGORITHM,
+            "timestamp imprint hash other than SHA-256",
+        ));
         return out;
     }
     if imprint != expected_imprint {
-        out.reasons.push(Reason::new(Code::TIMESTAMP_IMPRINT_MISMATCH));
+        out.reasons
+            .push(Reason::new(Code::TIMESTAMP_IMPRINT_MISMATCH));
         return out;
     }
     out.gen_time = Some(gen_time);
@@ -78,8 +98,14 @@ pub fn check_token(token: &[u8], expected_imprint: &[u8; 32], pool: &[&[u8]], an
     if ch.status == ChainStatus::Trusted {
         out.trusted = true;
     } else {
-        let detail = ch.reasons.iter().map(|r| r.en()).collect::<Vec<_>>().join("; ");
-        out.reasons.push(Reason::with(Code::TIMESTAMP_UNTRUSTED, detail));
+        let detail = ch
+            .reasons
+            .iter()
+            .map(|r| r.en())
+            .collect::<Vec<_>>()
+            .join("; ");
+        out.reasons
+            .push(Reason::with(Code::TIMESTAMP_UNTRUSTED, detail));
     }
     out.tsa_cert = Some(signer.cert_der);
     out
@@ -94,7 +120,9 @@ fn parse_tst_info(der: &[u8]) -> Result<(&[u8], &[u8], i64), CmsError> {
     let mi = r.expect(asn1::SEQUENCE, "messageImprint")?;
     let mut mr = Reader::new(mi.content);
     let alg = mr.expect(asn1::SEQUENCE, "imprint algorithm")?;
-    let alg = Reader::new(alg.content).expect(asn1::OID, "imprint algorithm OID")?.content;
+    let alg = Reader::new(alg.content)
+        .expect(asn1::OID, "imprint algorithm OID")?
+        .content;
     let hashed = mr.expect(asn1::OCTET_STRING, "hashedMessage")?.content;
     r.expect(asn1::INTEGER, "TSTInfo serialNumber")?;
     let gt = r.expect(asn1::GENERALIZED_TIME, "genTime")?;

@@ -63,7 +63,9 @@ impl TrustStore {
 /// PEM blocks labelled `label`, or `data` itself when it is not PEM.
 fn pem_or_der(data: &[u8], label: &str) -> Vec<Vec<u8>> {
     use base64::Engine;
-    let Ok(text) = std::str::from_utf8(data) else { return vec![data.to_vec()] };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return vec![data.to_vec()];
+    };
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
     if !text.contains(&begin) {
@@ -88,11 +90,23 @@ fn pem_or_der(data: &[u8], label: &str) -> Vec<Vec<u8>> {
 #[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RegistryStatus {
     /// On record and in force.
-    OnRecord { document_number: String, kind: String, seal_id: String },
+    OnRecord {
+        document_number: String,
+        kind: String,
+        seal_id: String,
+    },
     /// Voided: when (RFC 3339) and why.
-    Voided { document_number: String, at: String, reason: String },
+    Voided {
+        document_number: String,
+        at: String,
+        reason: String,
+    },
     /// Replaced by a newer document.
-    Superseded { document_number: String, by: String, at: String },
+    Superseded {
+        document_number: String,
+        by: String,
+        at: String,
+    },
     /// Not on record.
     NotFound,
     /// The registry could not be asked.

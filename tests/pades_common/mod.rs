@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use eseal::crypto::{FileKeystore, KeyRef, MasterKey, Signer};
 use eseal::pades::{LtvMaterial, PadesLevel, SignOptions, SigningIdentity, VisibleSeal};
-use eseal::tsa::{TimestampAuthority, DEFAULT_POLICY};
+use eseal::tsa::{DEFAULT_POLICY, TimestampAuthority};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
-    CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-    KeyIdMethod, KeyUsagePurpose, PublicKeyData, SerialNumber, SignatureAlgorithm, SigningKey,
+    CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
+    KeyUsagePurpose, PublicKeyData, SerialNumber, SignatureAlgorithm, SigningKey,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -35,7 +35,9 @@ impl PublicKeyData for CoreKey {
 
 impl SigningKey for CoreKey {
     fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
-        self.signer.sign(&self.key, msg).map_err(|_| rcgen::Error::RemoteKeyError)
+        self.signer
+            .sign(&self.key, msg)
+            .map_err(|_| rcgen::Error::RemoteKeyError)
     }
 }
 
@@ -69,7 +71,11 @@ fn params(cn: &str, serial: u64, ca: bool) -> CertificateParams {
     p.key_identifier_method = KeyIdMethod::Sha256;
     if ca {
         p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        p.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
     }
     p
 }
@@ -79,14 +85,22 @@ impl Pki {
         let ks = Arc::new(FileKeystore::new(&MasterKey::generate().unwrap()).unwrap());
         let key = |label: &str| {
             let g = ks.generate(label).unwrap();
-            CoreKey { signer: ks.clone(), key: g.key, public: g.public_key }
+            CoreKey {
+                signer: ks.clone(),
+                key: g.key,
+                public: g.public_key,
+            }
         };
         let root_key = key("ca:root");
         let root_params = params("赣榆区电子印章根CA (test)", 1, true);
         let root_cert = root_params.self_signed(&root_key).unwrap();
         let root = Issuer::new(root_params, root_key);
 
-        let cdp = |u: &str| vec![CrlDistributionPoint { uris: vec![u.into()] }];
+        let cdp = |u: &str| {
+            vec![CrlDistributionPoint {
+                uris: vec![u.into()],
+            }]
+        };
         let ca_key = key("ca:seal");
         let mut ca_params = params("赣榆区印章CA (test)", 2, true);
         ca_params.crl_distribution_points = cdp("http://pki.ganyu.invalid/root.crl");
@@ -95,19 +109,29 @@ impl Pki {
 
         let seal_key = key("seal:320707000000-01#1");
         let mut sp = params("某某村民委员会 (test)", 100, false);
-        sp.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::ContentCommitment];
-        sp.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(vec![1, 3, 6, 1, 5, 5, 7, 3, 36])];
+        sp.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::ContentCommitment,
+        ];
+        sp.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(vec![
+            1, 3, 6, 1, 5, 5, 7, 3, 36,
+        ])];
         sp.crl_distribution_points = cdp("http://pki.ganyu.invalid/seal-ca.crl");
         let seal_cert = sp.signed_by(&seal_key, &seal_ca).unwrap();
 
         let tsa_key = key("tsa:1");
         let mut tp = params("赣榆区时间戳服务 (test)", 3, false);
-        tp.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::ContentCommitment];
+        tp.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::ContentCommitment,
+        ];
         tp.crl_distribution_points = cdp("http://pki.ganyu.invalid/root.crl");
         // extKeyUsage { id-kp-timeStamping }, critical (RFC 3161 §2.3).
         let mut eku = CustomExtension::from_oid_content(
             &[2, 5, 29, 37],
-            vec![0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08],
+            vec![
+                0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08,
+            ],
         );
         eku.set_criticality(true);
         tp.custom_extensions = vec![eku];
@@ -170,7 +194,10 @@ impl Pki {
             visible,
             signing_time: OffsetDateTime::now_utc(),
             tsa: self.tsa.as_ref(),
-            validation: LtvMaterial { certs: vec![self.root_der.clone()], crls: self.crls.clone() },
+            validation: LtvMaterial {
+                certs: vec![self.root_der.clone()],
+                crls: self.crls.clone(),
+            },
         }
     }
 
@@ -178,7 +205,11 @@ impl Pki {
     pub fn write_pems(&self, dir: &Path) {
         std::fs::write(dir.join("root.pem"), pem("CERTIFICATE", &self.root_der)).unwrap();
         std::fs::write(dir.join("tsa.pem"), pem("CERTIFICATE", &self.tsa_der)).unwrap();
-        std::fs::write(dir.join("seal-ca.pem"), pem("CERTIFICATE", &self.seal_ca_der)).unwrap();
+        std::fs::write(
+            dir.join("seal-ca.pem"),
+            pem("CERTIFICATE", &self.seal_ca_der),
+        )
+        .unwrap();
     }
 }
 
@@ -222,8 +253,20 @@ pub fn minimal_pdf(pages: usize, pad: usize) -> Vec<u8> {
     };
     obj(&mut out, &mut offsets, b"<< /Type /Catalog /Pages 2 0 R >>");
     let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
-    obj(&mut out, &mut offsets, format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")).as_bytes());
-    obj(&mut out, &mut offsets, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+    obj(
+        &mut out,
+        &mut offsets,
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            kids.join(" ")
+        )
+        .as_bytes(),
+    );
+    obj(
+        &mut out,
+        &mut offsets,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    );
     for i in 0..pages {
         obj(
             &mut out,
@@ -234,9 +277,15 @@ pub fn minimal_pdf(pages: usize, pad: usize) -> Vec<u8> {
             )
             .as_bytes(),
         );
-        let mut content = format!("BT /F1 18 Tf 72 770 Td (Village certificate, page {}) Tj ET\n", i + 1).into_bytes();
+        let mut content = format!(
+            "BT /F1 18 Tf 72 770 Td (Village certificate, page {}) Tj ET\n",
+            i + 1
+        )
+        .into_bytes();
         while content.len() < pad / pages {
-            content.extend_from_slice(b"% padding padding padding padding padding padding padding padding\n");
+            content.extend_from_slice(
+                b"% padding padding padding padding padding padding padding padding\n",
+            );
         }
         let mut body = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
         body.extend_from_slice(&content);
@@ -249,14 +298,26 @@ pub fn minimal_pdf(pages: usize, pad: usize) -> Vec<u8> {
     for o in &offsets {
         out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
     }
-    out.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", n_objs + 1).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            n_objs + 1
+        )
+        .as_bytes(),
+    );
     out
 }
 
 /// A fresh scratch directory under the target dir.
 pub fn scratch(name: &str) -> PathBuf {
-    let base = std::env::var("CARGO_TARGET_TMPDIR").map(PathBuf::from).unwrap_or_else(|_| std::env::temp_dir());
-    let d = base.join(format!("{name}-{}-{}", std::process::id(), eseal::crypto::random_token(6).unwrap()));
+    let base = std::env::var("CARGO_TARGET_TMPDIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir());
+    let d = base.join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        eseal::crypto::random_token(6).unwrap()
+    ));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -267,7 +328,11 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     let path = if name == "pyhanko" {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/pyhanko")
     } else {
-        match Command::new("sh").arg("-c").arg(format!("command -v {name}")).output() {
+        match Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {name}"))
+            .output()
+        {
             Ok(o) if o.status.success() => PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()),
             _ => PathBuf::new(),
         }
@@ -289,8 +354,15 @@ pub struct Output {
 
 pub fn run(cmd: &mut Command) -> Output {
     let o = cmd.output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    Output { ok: o.status.success(), text }
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Output {
+        ok: o.status.success(),
+        text,
+    }
 }
 
 /// One signature found in a file: its byte range and the DER in /Contents.
@@ -330,7 +402,10 @@ pub fn signatures(pdf: &[u8]) -> Vec<FoundSignature> {
             2 + der[1] as usize
         } else {
             let n = (der[1] & 0x7f) as usize;
-            2 + n + der[2..2 + n].iter().fold(0usize, |acc, &b| acc * 256 + b as usize)
+            2 + n
+                + der[2..2 + n]
+                    .iter()
+                    .fold(0usize, |acc, &b| acc * 256 + b as usize)
         };
         der.truncate(total);
         out.push(FoundSignature { range, der });
@@ -348,7 +423,9 @@ pub fn nss_db(dir: &Path) -> Option<String> {
     let o = run(Command::new(&certutil).args(["-N", "-d", &spec, "--empty-password"]));
     assert!(o.ok, "certutil -N: {}", o.text);
     let root = dir.join("root.pem");
-    let o = run(Command::new(&certutil).args(["-A", "-d", &spec, "-n", "ganyu-root", "-t", "CT,C,C", "-i"]).arg(&root));
+    let o = run(Command::new(&certutil)
+        .args(["-A", "-d", &spec, "-n", "ganyu-root", "-t", "CT,C,C", "-i"])
+        .arg(&root));
     assert!(o.ok, "certutil -A: {}", o.text);
     Some(spec)
 }

@@ -16,13 +16,18 @@ pub fn pdf_from_objects(bodies: &[Vec<u8>], extra_trailer: &str) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).as_bytes(),
+    );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R {extra_trailer} >>\nstartxref\n{xref}\n%%EOF\n", bodies.len() + 1)
-            .as_bytes(),
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R {extra_trailer} >>\nstartxref\n{xref}\n%%EOF\n",
+            bodies.len() + 1
+        )
+        .as_bytes(),
     );
     out
 }
@@ -34,7 +39,11 @@ pub fn pdf_with_signatures(sig_dicts: &[String]) -> Vec<u8> {
     let n = sig_dicts.len();
     let fields: Vec<String> = (0..n).map(|i| format!("{} 0 R", 5 + n + i)).collect();
     let mut bodies: Vec<Vec<u8>> = vec![
-        format!("<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [{}] /SigFlags 3 >> >>", fields.join(" ")).into_bytes(),
+        format!(
+            "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [{}] /SigFlags 3 >> >>",
+            fields.join(" ")
+        )
+        .into_bytes(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
         b"<< /Length 10 >>\nstream\nBT ET 0 0\nendstream".to_vec(),
@@ -43,14 +52,25 @@ pub fn pdf_with_signatures(sig_dicts: &[String]) -> Vec<u8> {
         bodies.push(d.clone().into_bytes());
     }
     for i in 0..n {
-        bodies.push(format!("<< /FT /Sig /T (Sig{i}) /V {} 0 R /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R >>", 5 + i).into_bytes());
+        bodies.push(
+            format!(
+                "<< /FT /Sig /T (Sig{i}) /V {} 0 R /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R >>",
+                5 + i
+            )
+            .into_bytes(),
+        );
     }
     let mut pdf = pdf_from_objects(&bodies, "");
     // Patch every byte range in place (fixed width keeps offsets stable).
     let mut search = 0;
-    while let Some(p) = find(&pdf[search..], b"/ByteRange [0 AAAAAAAAAA BBBBBBBBBB CCCCCCCCCC]") {
+    while let Some(p) = find(
+        &pdf[search..],
+        b"/ByteRange [0 AAAAAAAAAA BBBBBBBBBB CCCCCCCCCC]",
+    ) {
         let at = search + p;
-        let c = at + find(&pdf[at..], b"/Contents <").expect("contents follows byte range") + b"/Contents ".len();
+        let c = at
+            + find(&pdf[at..], b"/Contents <").expect("contents follows byte range")
+            + b"/Contents ".len();
         let c_end = c + find(&pdf[c..], b">").expect("hex string end") + 1;
         let rest = pdf.len() - c_end;
         let patch = format!("/ByteRange [0 {c:010} {c_end:010} {rest:010}]");

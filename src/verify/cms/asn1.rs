@@ -45,11 +45,17 @@ impl<'a> Reader<'a> {
     /// The next element, or an error if the encoding is not DER-shaped.
     pub fn next_tlv(&mut self) -> Result<Tlv<'a>, CmsError> {
         let start = self.pos;
-        let tag = *self.buf.get(start).ok_or(CmsError::Malformed("unexpected end of data"))?;
+        let tag = *self
+            .buf
+            .get(start)
+            .ok_or(CmsError::Malformed("unexpected end of data"))?;
         if tag & 0x1f == 0x1f {
             return Err(CmsError::Malformed("multi-byte tags are not used in CMS"));
         }
-        let l0 = *self.buf.get(start + 1).ok_or(CmsError::Malformed("unexpected end of data"))?;
+        let l0 = *self
+            .buf
+            .get(start + 1)
+            .ok_or(CmsError::Malformed("unexpected end of data"))?;
         let (len, hdr) = if l0 < 0x80 {
             (usize::from(l0), 2)
         } else if l0 == 0x80 {
@@ -59,8 +65,14 @@ impl<'a> Reader<'a> {
             if n > 4 {
                 return Err(CmsError::Malformed("length too large"));
             }
-            let bytes = self.buf.get(start + 2..start + 2 + n).ok_or(CmsError::Malformed("unexpected end of data"))?;
-            (bytes.iter().fold(0usize, |a, &b| a << 8 | usize::from(b)), 2 + n)
+            let bytes = self
+                .buf
+                .get(start + 2..start + 2 + n)
+                .ok_or(CmsError::Malformed("unexpected end of data"))?;
+            (
+                bytes.iter().fold(0usize, |a, &b| a << 8 | usize::from(b)),
+                2 + n,
+            )
         };
         let end = start
             .checked_add(hdr)
@@ -68,7 +80,11 @@ impl<'a> Reader<'a> {
             .filter(|&e| e <= self.buf.len())
             .ok_or(CmsError::Malformed("element longer than its container"))?;
         self.pos = end;
-        Ok(Tlv { tag, raw: &self.buf[start..end], content: &self.buf[start + hdr..end] })
+        Ok(Tlv {
+            tag,
+            raw: &self.buf[start..end],
+            content: &self.buf[start + hdr..end],
+        })
     }
 
     /// The next element, which must have tag `tag`.
@@ -82,7 +98,11 @@ impl<'a> Reader<'a> {
 
     /// The next element if it has tag `tag`.
     pub fn optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>, CmsError> {
-        if self.peek_tag() == Some(tag) { self.next_tlv().map(Some) } else { Ok(None) }
+        if self.peek_tag() == Some(tag) {
+            self.next_tlv().map(Some)
+        } else {
+            Ok(None)
+        }
     }
 }
 
@@ -122,7 +142,9 @@ pub fn parse_time(t: &Tlv<'_>) -> Result<i64, CmsError> {
     let month = time::Month::try_from(n(4..6)?).map_err(|_| bad.clone())?;
     let date = time::Date::from_calendar_date(year, month, n(6..8)?).map_err(|_| bad.clone())?;
     let tod = time::Time::from_hms(n(8..10)?, n(10..12)?, n(12..14)?).map_err(|_| bad.clone())?;
-    Ok(time::PrimitiveDateTime::new(date, tod).assume_utc().unix_timestamp())
+    Ok(time::PrimitiveDateTime::new(date, tod)
+        .assume_utc()
+        .unix_timestamp())
 }
 
 #[cfg(test)]
@@ -147,11 +169,23 @@ mod tests {
 
     #[test]
     fn parses_times() {
-        let g = Tlv { tag: GENERALIZED_TIME, raw: &[], content: b"20260101120000.5Z" };
+        let g = Tlv {
+            tag: GENERALIZED_TIME,
+            raw: &[],
+            content: b"20260101120000.5Z",
+        };
         assert_eq!(parse_time(&g).unwrap(), 1_767_268_800);
-        let u = Tlv { tag: UTC_TIME, raw: &[], content: b"260101120000Z" };
+        let u = Tlv {
+            tag: UTC_TIME,
+            raw: &[],
+            content: b"260101120000Z",
+        };
         assert_eq!(parse_time(&u).unwrap(), 1_767_268_800);
-        let bad = Tlv { tag: GENERALIZED_TIME, raw: &[], content: b"20261301120000Z" };
+        let bad = Tlv {
+            tag: GENERALIZED_TIME,
+            raw: &[],
+            content: b"20261301120000Z",
+        };
         assert!(parse_time(&bad).is_err());
     }
 }

@@ -7,8 +7,8 @@ pub mod oids;
 mod signed_data;
 mod signer;
 
-pub use signed_data::{parse_signed_data, Attribute, SignedData, SignerId, SignerInfo};
-pub use signer::{p256_public_key, verify_signer, EssStatus, VerifiedSigner};
+pub use signed_data::{Attribute, SignedData, SignerId, SignerInfo, parse_signed_data};
+pub use signer::{EssStatus, VerifiedSigner, p256_public_key, verify_signer};
 
 /// What was wrong with a CMS structure or its signature.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

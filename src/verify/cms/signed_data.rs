@@ -1,11 +1,14 @@
 use super::asn1::{self, Reader, Tlv};
-use super::{oids, CmsError};
+use super::{CmsError, oids};
 
 /// How a SignerInfo names its certificate.
 #[derive(Debug, Clone, Copy)]
 pub enum SignerId<'a> {
     /// Raw issuer Name (full TLV) and serial INTEGER content.
-    IssuerSerial { issuer: &'a [u8], serial: &'a [u8] },
+    IssuerSerial {
+        issuer: &'a [u8],
+        serial: &'a [u8],
+    },
     SubjectKeyId(&'a [u8]),
 }
 
@@ -70,7 +73,11 @@ pub fn parse_signed_data(der: &[u8]) -> Result<SignedData<'_>, CmsError> {
     let mut er = Reader::new(eci.content);
     let econtent_type = er.expect(asn1::OID, "eContentType")?.content;
     let econtent = match er.optional(0xa0)? {
-        Some(t) => Some(Reader::new(t.content).expect(asn1::OCTET_STRING, "eContent")?.content),
+        Some(t) => Some(
+            Reader::new(t.content)
+                .expect(asn1::OCTET_STRING, "eContent")?
+                .content,
+        ),
         None => None,
     };
     let mut certs = Vec::new();
@@ -93,7 +100,12 @@ pub fn parse_signed_data(der: &[u8]) -> Result<SignedData<'_>, CmsError> {
     if !sr.is_empty() {
         return Err(CmsError::Malformed("more than one SignerInfo"));
     }
-    Ok(SignedData { econtent_type, econtent, certs, signer: parse_signer_info(si.content)? })
+    Ok(SignedData {
+        econtent_type,
+        econtent,
+        certs,
+        signer: parse_signer_info(si.content)?,
+    })
 }
 
 fn parse_signer_info(content: &[u8]) -> Result<SignerInfo<'_>, CmsError> {
@@ -121,12 +133,22 @@ fn parse_signer_info(content: &[u8]) -> Result<SignerInfo<'_>, CmsError> {
         Some(t) => parse_attributes(t.content)?,
         None => Vec::new(),
     };
-    Ok(SignerInfo { sid, digest_alg, signed_attrs_raw, signed_attrs, signature_alg, signature, unsigned_attrs })
+    Ok(SignerInfo {
+        sid,
+        digest_alg,
+        signed_attrs_raw,
+        signed_attrs,
+        signature_alg,
+        signature,
+        unsigned_attrs,
+    })
 }
 
 /// The OID content of an AlgorithmIdentifier.
 pub(crate) fn alg_oid(t: Tlv<'_>) -> Result<&[u8], CmsError> {
-    Ok(Reader::new(t.content).expect(asn1::OID, "AlgorithmIdentifier")?.content)
+    Ok(Reader::new(t.content)
+        .expect(asn1::OID, "AlgorithmIdentifier")?
+        .content)
 }
 
 fn parse_attributes(content: &[u8]) -> Result<Vec<Attribute<'_>>, CmsError> {

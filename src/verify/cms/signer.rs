@@ -1,8 +1,8 @@
 use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
 
 use super::asn1::{self, Reader};
-use super::signed_data::{alg_oid, SignedData, SignerId};
-use super::{oids, CmsError};
+use super::signed_data::{SignedData, SignerId, alg_oid};
+use super::{CmsError, oids};
 use crate::crypto;
 
 /// What the ESS signing-certificate attribute told us.
@@ -49,20 +49,29 @@ pub fn verify_signer(
         return Err(CmsError::Unsupported("digest algorithm other than SHA-256"));
     }
     let raw = si.signed_attrs_raw.ok_or(CmsError::NoSignedAttributes)?;
-    let ct = si.signed_attr(&oids::ATTR_CONTENT_TYPE).ok_or(CmsError::ContentType)?;
+    let ct = si
+        .signed_attr(&oids::ATTR_CONTENT_TYPE)
+        .ok_or(CmsError::ContentType)?;
     match ct.values.as_slice() {
         [v] if v.tag == asn1::OID && v.content == content_type.as_bytes() => {}
         _ => return Err(CmsError::ContentType),
     }
-    let md = si.signed_attr(&oids::ATTR_MESSAGE_DIGEST).ok_or(CmsError::DigestMismatch)?;
+    let md = si
+        .signed_attr(&oids::ATTR_MESSAGE_DIGEST)
+        .ok_or(CmsError::DigestMismatch)?;
     match md.values.as_slice() {
         [v] if v.tag == asn1::OCTET_STRING && v.content == digest => {}
         _ => return Err(CmsError::DigestMismatch),
     }
-    if si.signature_alg != oids::ECDSA_SHA256.as_bytes() && si.signature_alg != oids::EC_PUBLIC_KEY.as_bytes() {
-        return Err(CmsError::Unsupported("signature algorithm other than ECDSA with SHA-256"));
+    if si.signature_alg != oids::ECDSA_SHA256.as_bytes()
+        && si.signature_alg != oids::EC_PUBLIC_KEY.as_bytes()
+    {
+        return Err(CmsError::Unsupported(
+            "signature algorithm other than ECDSA with SHA-256",
+        ));
     }
-    let (_, cert) = X509Certificate::from_der(cert_der).map_err(|_| CmsError::Malformed("signer certificate"))?;
+    let (_, cert) = X509Certificate::from_der(cert_der)
+        .map_err(|_| CmsError::Malformed("signer certificate"))?;
     let pk = p256_public_key(cert.public_key().raw)?;
     // The signature is over the DER SET OF, not the [0] IMPLICIT tag (RFC 5652 §5.4).
     let mut msg = raw.to_vec();
@@ -75,11 +84,17 @@ pub fn verify_signer(
         .signed_attr(&oids::ATTR_SIGNING_TIME)
         .and_then(|a| a.values.first())
         .and_then(|t| asn1::parse_time(t).ok());
-    Ok(VerifiedSigner { cert_der: cert_der.to_vec(), ess, claimed_signing_time })
+    Ok(VerifiedSigner {
+        cert_der: cert_der.to_vec(),
+        ess,
+        claimed_signing_time,
+    })
 }
 
 fn cert_matches(der: &[u8], sid: &SignerId<'_>) -> bool {
-    let Ok((_, cert)) = X509Certificate::from_der(der) else { return false };
+    let Ok((_, cert)) = X509Certificate::from_der(der) else {
+        return false;
+    };
     match sid {
         SignerId::IssuerSerial { issuer, serial } => {
             cert.issuer().as_raw() == *issuer && strip_zeros(cert.raw_serial()) == strip_zeros(serial)
@@ -91,11 +106,19 @@ fn cert_matches(der: &[u8], sid: &SignerId<'_>) -> bool {
 }
 
 fn strip_zeros(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|&&x| x == 0).count().min(b.len().saturating_sub(1));
+    let n = b
+        .iter()
+        .take_while(|&&x| x == 0)
+        .count()
+        .min(b.len().saturating_sub(1));
     &b[n..]
 }
 
-fn ess_status(si: &super::SignerInfo<'_>, cert_der: &[u8], serial: &[u8]) -> Result<EssStatus, CmsError> {
+fn ess_status(
+    si: &super::SignerInfo<'_>,
+    cert_der: &[u8],
+    serial: &[u8],
+) -> Result<EssStatus, CmsError> {
     let Some(attr) = si.signed_attr(&oids::ATTR_SIGNING_CERT_V2) else {
         return Ok(if si.signed_attr(&oids::ATTR_SIGNING_CERT_V1).is_some() {
             EssStatus::V1Only
@@ -104,13 +127,18 @@ fn ess_status(si: &super::SignerInfo<'_>, cert_der: &[u8], serial: &[u8]) -> Res
         });
     };
     // SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, ... }
-    let v = attr.values.first().ok_or(CmsError::Malformed("empty signing-certificate-v2"))?;
+    let v = attr
+        .values
+        .first()
+        .ok_or(CmsError::Malformed("empty signing-certificate-v2"))?;
     let certs = Reader::new(v.content).expect(asn1::SEQUENCE, "ESS certs")?;
     let first = Reader::new(certs.content).expect(asn1::SEQUENCE, "ESSCertIDv2")?;
     let mut r = Reader::new(first.content);
     if let Some(alg) = r.optional(asn1::SEQUENCE)? {
         if alg_oid(alg)? != oids::SHA256.as_bytes() {
-            return Err(CmsError::Unsupported("signing-certificate-v2 hash other than SHA-256"));
+            return Err(CmsError::Unsupported(
+                "signing-certificate-v2 hash other than SHA-256",
+            ));
         }
     }
     let hash = r.expect(asn1::OCTET_STRING, "ESS certHash")?.content;

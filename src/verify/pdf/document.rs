@@ -5,11 +5,11 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use super::filter;
-use super::lexer::{find, rfind, Lexer};
-use super::object::{Dict, Object};
-use super::xref::{parse_section, XrefEntry};
 use super::PdfError;
+use super::filter;
+use super::lexer::{Lexer, find, rfind};
+use super::object::{Dict, Object};
+use super::xref::{XrefEntry, parse_section};
 use crate::verify::Limits;
 
 /// One revision: the bytes `[0, end)` of the file are the document as of
@@ -40,7 +40,9 @@ impl<'a> PdfDocument<'a> {
     /// Read the structure of `buf`: header, cross-reference chain, revisions.
     pub fn parse(buf: &'a [u8], limits: Limits) -> Result<Self, PdfError> {
         if buf.len() > limits.max_file_size {
-            return Err(PdfError::TooLarge { limit: limits.max_file_size });
+            return Err(PdfError::TooLarge {
+                limit: limits.max_file_size,
+            });
         }
         if find(&buf[..buf.len().min(1024)], b"%PDF-").is_none() {
             return Err(PdfError::NotPdf);
@@ -61,12 +63,15 @@ impl<'a> PdfDocument<'a> {
                 return Err(PdfError::XrefLoop { offset: off });
             }
             if chain.len() >= limits.max_revisions {
-                return Err(PdfError::Limit { what: "number of revisions (cross-reference sections)" });
+                return Err(PdfError::Limit {
+                    what: "number of revisions (cross-reference sections)",
+                });
             }
             let mut sec = parse_section(buf, off, &limits, &mut budget)?;
             // Hybrid files: a table plus an xref stream for compressed objects.
             if let Some(stm) = sec.trailer.get_int(b"XRefStm") {
-                let stm = usize::try_from(stm).map_err(|_| PdfError::syntax(off, "bad /XRefStm"))?;
+                let stm =
+                    usize::try_from(stm).map_err(|_| PdfError::syntax(off, "bad /XRefStm"))?;
                 if visited.insert(stm) {
                     let extra = parse_section(buf, stm, &limits, &mut budget)?;
                     let mut merged = extra.entries;
@@ -81,7 +86,10 @@ impl<'a> PdfDocument<'a> {
             };
             chain.push((off, sec));
         }
-        if chain.first().is_some_and(|(_, s)| s.trailer.get(b"Encrypt").is_some()) {
+        if chain
+            .first()
+            .is_some_and(|(_, s)| s.trailer.get(b"Encrypt").is_some())
+        {
             return Err(PdfError::Encrypted);
         }
 
@@ -138,8 +146,12 @@ impl<'a> PdfDocument<'a> {
     pub fn get(&self, num: u32, rev: usize) -> Result<Option<Rc<Object>>, PdfError> {
         match self.entry(num, rev) {
             None | Some((_, XrefEntry::Free)) => Ok(None),
-            Some((_, XrefEntry::InUse { offset, .. })) => self.object_at(offset, num, rev).map(Some),
-            Some((_, XrefEntry::Compressed { stream, index })) => self.compressed(stream, index, num, rev).map(Some),
+            Some((_, XrefEntry::InUse { offset, .. })) => {
+                self.object_at(offset, num, rev).map(Some)
+            }
+            Some((_, XrefEntry::Compressed { stream, index })) => {
+                self.compressed(stream, index, num, rev).map(Some)
+            }
         }
     }
 
@@ -155,11 +167,18 @@ impl<'a> PdfDocument<'a> {
                 _ => return Ok(Some(cur)),
             }
         }
-        Err(PdfError::Limit { what: "reference chain length" })
+        Err(PdfError::Limit {
+            what: "reference chain length",
+        })
     }
 
     /// `dict[key]`, resolved.
-    pub fn get_key(&self, dict: &Dict, key: &[u8], rev: usize) -> Result<Option<Rc<Object>>, PdfError> {
+    pub fn get_key(
+        &self,
+        dict: &Dict,
+        key: &[u8],
+        rev: usize,
+    ) -> Result<Option<Rc<Object>>, PdfError> {
         match dict.get(key) {
             None => Ok(None),
             Some(o) => self.resolve(o, rev),
@@ -168,7 +187,10 @@ impl<'a> PdfDocument<'a> {
 
     /// Decoded data of a stream (bounded, counted against the total budget).
     pub fn stream_data(&self, st: &super::PdfStream) -> Result<Vec<u8>, PdfError> {
-        let left = self.limits.max_total_decoded.saturating_sub(self.decoded.get());
+        let left = self
+            .limits
+            .max_total_decoded
+            .saturating_sub(self.decoded.get());
         let data = filter::decode(&st.dict, &st.raw, self.limits.max_stream_decoded.min(left))?;
         self.decoded.set(self.decoded.get() + data.len());
         Ok(data)
@@ -177,7 +199,9 @@ impl<'a> PdfDocument<'a> {
     fn count_parse(&self) -> Result<(), PdfError> {
         let n = self.parsed.get() + 1;
         if n > self.limits.max_objects_parsed {
-            return Err(PdfError::Limit { what: "objects parsed" });
+            return Err(PdfError::Limit {
+                what: "objects parsed",
+            });
         }
         self.parsed.set(n);
         Ok(())
@@ -206,16 +230,28 @@ impl<'a> PdfDocument<'a> {
         let mut lx = Lexer::new(self.buf, offset, self.limits.max_depth);
         let (n, _, obj) = lx.parse_indirect(&resolve_len)?;
         if n != num {
-            return Err(PdfError::syntax(offset, "cross-reference entry points to another object"));
+            return Err(PdfError::syntax(
+                offset,
+                "cross-reference entry points to another object",
+            ));
         }
         let obj = Rc::new(obj);
         self.objects.borrow_mut().insert((offset, num), obj.clone());
         Ok(obj)
     }
 
-    fn compressed(&self, stream: u32, index: u32, num: u32, rev: usize) -> Result<Rc<Object>, PdfError> {
+    fn compressed(
+        &self,
+        stream: u32,
+        index: u32,
+        num: u32,
+        rev: usize,
+    ) -> Result<Rc<Object>, PdfError> {
         let Some((_, XrefEntry::InUse { offset, .. })) = self.entry(stream, rev) else {
-            return Err(PdfError::syntax(0, "object stream is missing or itself compressed"));
+            return Err(PdfError::syntax(
+                0,
+                "object stream is missing or itself compressed",
+            ));
         };
         let cached = self.object_streams.borrow().get(&offset).cloned();
         let os = match cached {
@@ -226,10 +262,17 @@ impl<'a> PdfDocument<'a> {
                     return Err(PdfError::syntax(offset, "object stream is not a stream"));
                 };
                 let data = self.stream_data(st)?;
-                let n = st.dict.get_int(b"N").filter(|n| (0..=1_000_000).contains(n)).unwrap_or(-1);
+                let n = st
+                    .dict
+                    .get_int(b"N")
+                    .filter(|n| (0..=1_000_000).contains(n))
+                    .unwrap_or(-1);
                 let first = st.dict.get_int(b"First").filter(|f| *f >= 0).unwrap_or(-1);
                 if n < 0 || first < 0 {
-                    return Err(PdfError::syntax(offset, "object stream without valid /N and /First"));
+                    return Err(PdfError::syntax(
+                        offset,
+                        "object stream without valid /N and /First",
+                    ));
                 }
                 let mut lx = Lexer::new(&data, 0, 1);
                 let mut table = Vec::new();
@@ -238,7 +281,10 @@ impl<'a> PdfDocument<'a> {
                         return Err(PdfError::syntax(offset, "bad object stream header"));
                     };
                     let at = (first as u64).saturating_add(rel);
-                    table.push((u32::try_from(obj_num).unwrap_or(u32::MAX), usize::try_from(at).unwrap_or(usize::MAX)));
+                    table.push((
+                        u32::try_from(obj_num).unwrap_or(u32::MAX),
+                        usize::try_from(at).unwrap_or(usize::MAX),
+                    ));
                 }
                 let os = Rc::new((data, table));
                 self.object_streams.borrow_mut().insert(offset, os.clone());
@@ -250,7 +296,10 @@ impl<'a> PdfDocument<'a> {
             return Err(PdfError::syntax(offset, "object stream index out of range"));
         };
         if obj_num != num || at >= data.len() {
-            return Err(PdfError::syntax(offset, "object stream entry does not match"));
+            return Err(PdfError::syntax(
+                offset,
+                "object stream entry does not match",
+            ));
         }
         self.count_parse()?;
         let mut lx = Lexer::new(data, at, self.limits.max_depth);

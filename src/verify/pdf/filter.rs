@@ -1,8 +1,8 @@
 //! Stream decoding: FlateDecode (with PNG/TIFF-less predictors, §7.4.4.4),
 //! bounded in output size. Other filters are not needed by the verifier.
 
-use super::object::{Dict, Object};
 use super::PdfError;
+use super::object::{Dict, Object};
 
 /// Decode `raw` according to `dict`'s /Filter and /DecodeParms; at most `limit` bytes out.
 pub(crate) fn decode(dict: &Dict, raw: &[u8], limit: usize) -> Result<Vec<u8>, PdfError> {
@@ -20,19 +20,25 @@ pub(crate) fn decode(dict: &Dict, raw: &[u8], limit: usize) -> Result<Vec<u8>, P
     match filters.as_slice() {
         [] => Ok(raw.to_vec()),
         [f] if *f == b"FlateDecode" || *f == b"Fl" => {
-            let out = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(raw, limit).map_err(|e| {
-                if matches!(e.status, miniz_oxide::inflate::TINFLStatus::HasMoreOutput) {
-                    PdfError::Limit { what: "decoded stream size" }
-                } else {
-                    PdfError::BadStream
-                }
-            })?;
+            let out = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(raw, limit).map_err(
+                |e| {
+                    if matches!(e.status, miniz_oxide::inflate::TINFLStatus::HasMoreOutput) {
+                        PdfError::Limit {
+                            what: "decoded stream size",
+                        }
+                    } else {
+                        PdfError::BadStream
+                    }
+                },
+            )?;
             match parms {
                 Some(p) => unpredict(p, out),
                 None => Ok(out),
             }
         }
-        [f, ..] => Err(PdfError::UnsupportedFilter(String::from_utf8_lossy(f).into_owned())),
+        [f, ..] => Err(PdfError::UnsupportedFilter(
+            String::from_utf8_lossy(f).into_owned(),
+        )),
     }
 }
 
@@ -43,12 +49,17 @@ fn unpredict(parms: &Dict, data: Vec<u8>) -> Result<Vec<u8>, PdfError> {
         return Ok(data);
     }
     if !(10..=15).contains(&predictor) {
-        return Err(PdfError::UnsupportedFilter(format!("predictor {predictor}")));
+        return Err(PdfError::UnsupportedFilter(format!(
+            "predictor {predictor}"
+        )));
     }
     let colors = parms.get_int(b"Colors").unwrap_or(1);
     let bpc = parms.get_int(b"BitsPerComponent").unwrap_or(8);
     let columns = parms.get_int(b"Columns").unwrap_or(1);
-    if !(1..=32).contains(&colors) || ![1, 2, 4, 8, 16].contains(&bpc) || !(1..=1 << 20).contains(&columns) {
+    if !(1..=32).contains(&colors)
+        || ![1, 2, 4, 8, 16].contains(&bpc)
+        || !(1..=1 << 20).contains(&columns)
+    {
         return Err(PdfError::BadStream);
     }
     let bpp = ((colors * bpc + 7) / 8) as usize;
@@ -82,7 +93,11 @@ fn unpredict(parms: &Dict, data: Vec<u8>) -> Result<Vec<u8>, PdfError> {
 
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
     let p = i16::from(a) + i16::from(b) - i16::from(c);
-    let (pa, pb, pc) = ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
+    let (pa, pb, pc) = (
+        (p - i16::from(a)).abs(),
+        (p - i16::from(b)).abs(),
+        (p - i16::from(c)).abs(),
+    );
     if pa <= pb && pa <= pc {
         a
     } else if pb <= pc {
@@ -113,8 +128,19 @@ mod tests {
         ]);
         assert_eq!(decode(&dict, &z, 100).unwrap(), vec![1, 2, 3, 2, 3, 4]);
         let big = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0u8; 10_000], 6);
-        let plain = Dict(vec![(b"Filter".to_vec(), Object::Name(b"FlateDecode".to_vec()))]);
-        assert_eq!(decode(&plain, &big, 1000).unwrap_err(), PdfError::Limit { what: "decoded stream size" });
-        assert_eq!(decode(&plain, b"garbage", 1000).unwrap_err(), PdfError::BadStream);
+        let plain = Dict(vec![(
+            b"Filter".to_vec(),
+            Object::Name(b"FlateDecode".to_vec()),
+        )]);
+        assert_eq!(
+            decode(&plain, &big, 1000).unwrap_err(),
+            PdfError::Limit {
+                what: "decoded stream size"
+            }
+        );
+        assert_eq!(
+            decode(&plain, b"garbage", 1000).unwrap_err(),
+            PdfError::BadStream
+        );
     }
 }

@@ -1,15 +1,18 @@
 //! Tokenising and object parsing (ISO 32000-1 §7.2, §7.3). Recursion is
 //! bounded by `max_depth`; every index is checked.
 
-use super::object::{Dict, Object, PdfStream};
 use super::PdfError;
+use super::object::{Dict, Object, PdfStream};
 
 pub(crate) fn is_ws(b: u8) -> bool {
     matches!(b, 0 | 9 | 10 | 12 | 13 | 32)
 }
 
 pub(crate) fn is_delim(b: u8) -> bool {
-    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
 }
 
 fn is_regular(b: u8) -> bool {
@@ -27,7 +30,11 @@ pub(crate) struct Lexer<'a> {
 
 impl<'a> Lexer<'a> {
     pub fn new(buf: &'a [u8], pos: usize, max_depth: usize) -> Self {
-        Self { buf, pos, max_depth }
+        Self {
+            buf,
+            pos,
+            max_depth,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -93,11 +100,15 @@ impl<'a> Lexer<'a> {
     /// Parse one object; `depth` counts enclosing arrays/dictionaries.
     pub fn parse_object(&mut self, depth: usize) -> Result<Object, PdfError> {
         if depth > self.max_depth {
-            return Err(PdfError::Limit { what: "object nesting depth" });
+            return Err(PdfError::Limit {
+                what: "object nesting depth",
+            });
         }
         self.skip_ws();
         let start = self.pos;
-        let b = self.peek().ok_or_else(|| self.err("unexpected end of file"))?;
+        let b = self
+            .peek()
+            .ok_or_else(|| self.err("unexpected end of file"))?;
         match b {
             b'/' => {
                 self.pos += 1;
@@ -105,7 +116,11 @@ impl<'a> Lexer<'a> {
             }
             b'(' => {
                 let bytes = self.read_literal_string()?;
-                Ok(Object::Str { bytes, start, end: self.pos })
+                Ok(Object::Str {
+                    bytes,
+                    start,
+                    end: self.pos,
+                })
             }
             b'<' if self.buf.get(self.pos + 1) == Some(&b'<') => {
                 self.pos += 2;
@@ -114,7 +129,11 @@ impl<'a> Lexer<'a> {
             }
             b'<' => {
                 let bytes = self.read_hex_string()?;
-                Ok(Object::Str { bytes, start, end: self.pos })
+                Ok(Object::Str {
+                    bytes,
+                    start,
+                    end: self.pos,
+                })
             }
             b'[' => {
                 self.pos += 1;
@@ -155,7 +174,9 @@ impl<'a> Lexer<'a> {
             }
             if b == b'#' {
                 let h = self.buf.get(self.pos + 1..self.pos + 3).and_then(|h| {
-                    std::str::from_utf8(h).ok().and_then(|s| u8::from_str_radix(s, 16).ok())
+                    std::str::from_utf8(h)
+                        .ok()
+                        .and_then(|s| u8::from_str_radix(s, 16).ok())
                 });
                 if let Some(v) = h {
                     out.push(v);
@@ -222,7 +243,9 @@ impl<'a> Lexer<'a> {
                 _ => out.push(b),
             }
             if out.len() > MAX_TOKEN {
-                return Err(PdfError::Limit { what: "string length" });
+                return Err(PdfError::Limit {
+                    what: "string length",
+                });
             }
         }
         Ok(out)
@@ -233,7 +256,9 @@ impl<'a> Lexer<'a> {
         let mut out = Vec::new();
         let mut hi: Option<u8> = None;
         loop {
-            let b = self.peek().ok_or_else(|| self.err("unterminated hex string"))?;
+            let b = self
+                .peek()
+                .ok_or_else(|| self.err("unterminated hex string"))?;
             self.pos += 1;
             let v = match b {
                 b'>' => break,
@@ -248,7 +273,9 @@ impl<'a> Lexer<'a> {
                 Some(h) => out.push(h << 4 | v),
             }
             if out.len() > MAX_TOKEN {
-                return Err(PdfError::Limit { what: "string length" });
+                return Err(PdfError::Limit {
+                    what: "string length",
+                });
             }
         }
         if let Some(h) = hi {
@@ -289,7 +316,10 @@ impl<'a> Lexer<'a> {
                 let g = self.peek_word();
                 if !g.is_empty() && g.len() <= 5 && g.iter().all(u8::is_ascii_digit) {
                     let gen_end = self.pos + g.len();
-                    let generation: u32 = std::str::from_utf8(g).ok().and_then(|s| s.parse().ok()).unwrap_or(u32::MAX);
+                    let generation: u32 = std::str::from_utf8(g)
+                        .ok()
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(u32::MAX);
                     self.pos = gen_end;
                     if self.peek_word() == b"R" && generation <= u32::from(u16::MAX) {
                         self.pos += 1;
@@ -346,7 +376,11 @@ impl<'a> Lexer<'a> {
                     Some(n) if n >= 0 && (n as u64) <= (self.buf.len() - data_start) as u64 => {
                         let end = data_start + n as usize;
                         let mut l = Lexer::new(self.buf, end, 0);
-                        if l.eat_keyword(b"endstream") { Some(end) } else { None }
+                        if l.eat_keyword(b"endstream") {
+                            Some(end)
+                        } else {
+                            None
+                        }
                     }
                     _ => None,
                 };
@@ -410,7 +444,9 @@ pub(crate) fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
         return None;
     }
-    (0..=hay.len() - needle.len()).rev().find(|&i| &hay[i..i + needle.len()] == needle)
+    (0..=hay.len() - needle.len())
+        .rev()
+        .find(|&i| &hay[i..i + needle.len()] == needle)
 }
 
 #[cfg(test)]
@@ -437,13 +473,29 @@ mod tests {
     #[test]
     fn depth_limit_is_enforced() {
         let deep = "[".repeat(100) + &"]".repeat(100);
-        assert_eq!(parse(deep.as_bytes()).unwrap_err(), PdfError::Limit { what: "object nesting depth" });
+        assert_eq!(
+            parse(deep.as_bytes()).unwrap_err(),
+            PdfError::Limit {
+                what: "object nesting depth"
+            }
+        );
         assert!(parse(b"[[[]]]").is_ok());
     }
 
     #[test]
     fn malformed_inputs_are_errors_not_panics() {
-        for s in [&b"<<"[..], b"(abc", b"<4", b"[1 2", b"--1", b"1.2.3", b"<< 1 2 >>", b"", b"#", b"<zz>"] {
+        for s in [
+            &b"<<"[..],
+            b"(abc",
+            b"<4",
+            b"[1 2",
+            b"--1",
+            b"1.2.3",
+            b"<< 1 2 >>",
+            b"",
+            b"#",
+            b"<zz>",
+        ] {
             assert!(parse(s).is_err(), "{:?}", String::from_utf8_lossy(s));
         }
     }

@@ -9,7 +9,11 @@ pub enum Object {
     Name(Vec<u8>),
     /// Decoded string bytes, and the byte span `[start, end)` of the token
     /// in the buffer it was read from (including delimiters).
-    Str { bytes: Vec<u8>, start: usize, end: usize },
+    Str {
+        bytes: Vec<u8>,
+        start: usize,
+        end: usize,
+    },
     Array(Vec<Object>),
     Dict(Dict),
     Ref(u32, u16),
@@ -87,7 +91,9 @@ impl Object {
             (Object::Bool(a), Object::Bool(b)) => a == b,
             (Object::Int(a), Object::Int(b)) => a == b,
             (Object::Real(a), Object::Real(b)) => a.to_bits() == b.to_bits(),
-            (Object::Int(a), Object::Real(b)) | (Object::Real(b), Object::Int(a)) => (*a as f64) == *b,
+            (Object::Int(a), Object::Real(b)) | (Object::Real(b), Object::Int(a)) => {
+                (*a as f64) == *b
+            }
             (Object::Name(a), Object::Name(b)) => a == b,
             (Object::Str { bytes: a, .. }, Object::Str { bytes: b, .. }) => a == b,
             (Object::Array(a), Object::Array(b)) => {
@@ -105,7 +111,10 @@ impl Dict {
     /// Same keys with structurally equal values (order-insensitive).
     pub fn same_as(&self, other: &Dict) -> bool {
         self.0.len() == other.0.len()
-            && self.0.iter().all(|(k, v)| other.get(k).is_some_and(|w| v.same_as(w)))
+            && self
+                .0
+                .iter()
+                .all(|(k, v)| other.get(k).is_some_and(|w| v.same_as(w)))
     }
     /// Keys whose values differ between `self` (old) and `new`, including
     /// keys present in only one of them.

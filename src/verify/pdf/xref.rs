@@ -1,9 +1,9 @@
 //! Cross-reference sections: classic tables (§7.5.4) and xref streams (§7.5.8).
 
+use super::PdfError;
 use super::filter;
 use super::lexer::Lexer;
 use super::object::{Dict, Object};
-use super::PdfError;
 use crate::verify::Limits;
 
 /// Where an object lives, per one cross-reference section.
@@ -32,7 +32,10 @@ pub(crate) fn parse_section(
     budget: &mut usize,
 ) -> Result<XrefSection, PdfError> {
     if offset >= buf.len() {
-        return Err(PdfError::syntax(offset, "startxref/Prev points outside the file"));
+        return Err(PdfError::syntax(
+            offset,
+            "startxref/Prev points outside the file",
+        ));
     }
     let mut lx = Lexer::new(buf, offset, limits.max_depth);
     if lx.eat_keyword(b"xref") {
@@ -44,7 +47,9 @@ pub(crate) fn parse_section(
 
 fn take(budget: &mut usize, n: u64) -> Result<(), PdfError> {
     if n > *budget as u64 {
-        return Err(PdfError::Limit { what: "cross-reference entries" });
+        return Err(PdfError::Limit {
+            what: "cross-reference entries",
+        });
     }
     *budget -= n as usize;
     Ok(())
@@ -70,7 +75,8 @@ fn parse_table(lx: &mut Lexer<'_>, budget: &mut usize) -> Result<XrefSection, Pd
             let entry = match kind {
                 b"n" => XrefEntry::InUse {
                     offset: usize::try_from(off).map_err(|_| PdfError::syntax(lx.pos, "offset"))?,
-                    generation: u16::try_from(generation).map_err(|_| PdfError::syntax(lx.pos, "generation"))?,
+                    generation: u16::try_from(generation)
+                        .map_err(|_| PdfError::syntax(lx.pos, "generation"))?,
                 },
                 b"f" => XrefEntry::Free,
                 _ => return Err(PdfError::syntax(lx.pos, "xref entry type is not n or f")),
@@ -86,20 +92,34 @@ fn parse_table(lx: &mut Lexer<'_>, budget: &mut usize) -> Result<XrefSection, Pd
     Ok(XrefSection { entries, trailer })
 }
 
-fn parse_stream(lx: &mut Lexer<'_>, limits: &Limits, budget: &mut usize) -> Result<XrefSection, PdfError> {
+fn parse_stream(
+    lx: &mut Lexer<'_>,
+    limits: &Limits,
+    budget: &mut usize,
+) -> Result<XrefSection, PdfError> {
     let at = lx.pos;
     let (_, _, obj) = lx.parse_indirect(&|_| None)?;
     let Object::Stream(st) = obj else {
-        return Err(PdfError::syntax(at, "startxref points to neither xref table nor xref stream"));
+        return Err(PdfError::syntax(
+            at,
+            "startxref points to neither xref table nor xref stream",
+        ));
     };
     if !st.dict.name_is(b"Type", b"XRef") {
-        return Err(PdfError::syntax(at, "stream at startxref is not /Type /XRef"));
+        return Err(PdfError::syntax(
+            at,
+            "stream at startxref is not /Type /XRef",
+        ));
     }
     let data = filter::decode(&st.dict, &st.raw, limits.max_stream_decoded)?;
     let w: Vec<usize> = match st.dict.get(b"W").and_then(Object::as_array) {
         Some(a) if a.len() == 3 => a
             .iter()
-            .map(|o| o.as_int().filter(|v| (0..=8).contains(v)).map(|v| v as usize))
+            .map(|o| {
+                o.as_int()
+                    .filter(|v| (0..=8).contains(v))
+                    .map(|v| v as usize)
+            })
             .collect::<Option<_>>()
             .ok_or_else(|| PdfError::syntax(at, "bad /W in xref stream"))?,
         _ => return Err(PdfError::syntax(at, "bad /W in xref stream")),
@@ -108,9 +128,16 @@ fn parse_stream(lx: &mut Lexer<'_>, limits: &Limits, budget: &mut usize) -> Resu
     if row == 0 {
         return Err(PdfError::syntax(at, "bad /W in xref stream"));
     }
-    let size = st.dict.get_int(b"Size").ok_or_else(|| PdfError::syntax(at, "xref stream without /Size"))?;
+    let size = st
+        .dict
+        .get_int(b"Size")
+        .ok_or_else(|| PdfError::syntax(at, "xref stream without /Size"))?;
     let index: Vec<i64> = match st.dict.get(b"Index").and_then(Object::as_array) {
-        Some(a) => a.iter().map(Object::as_int).collect::<Option<_>>().ok_or_else(|| PdfError::syntax(at, "bad /Index"))?,
+        Some(a) => a
+            .iter()
+            .map(Object::as_int)
+            .collect::<Option<_>>()
+            .ok_or_else(|| PdfError::syntax(at, "bad /Index"))?,
         None => vec![0, size],
     };
     if index.len() % 2 != 0 {
@@ -126,7 +153,9 @@ fn parse_stream(lx: &mut Lexer<'_>, limits: &Limits, budget: &mut usize) -> Resu
         }
         take(budget, count as u64)?;
         for i in 0..count {
-            let r = rows.next().ok_or_else(|| PdfError::syntax(at, "xref stream shorter than /Index"))?;
+            let r = rows
+                .next()
+                .ok_or_else(|| PdfError::syntax(at, "xref stream shorter than /Index"))?;
             let t = if w[0] == 0 { 1 } else { field(&r[..w[0]]) };
             let f2 = field(&r[w[0]..w[0] + w[1]]);
             let f3 = field(&r[w[0] + w[1]..]);
@@ -138,13 +167,18 @@ fn parse_stream(lx: &mut Lexer<'_>, limits: &Limits, budget: &mut usize) -> Resu
                     generation: u16::try_from(f3).unwrap_or(u16::MAX),
                 },
                 2 => XrefEntry::Compressed {
-                    stream: u32::try_from(f2).map_err(|_| PdfError::syntax(at, "object stream number"))?,
-                    index: u32::try_from(f3).map_err(|_| PdfError::syntax(at, "object stream index"))?,
+                    stream: u32::try_from(f2)
+                        .map_err(|_| PdfError::syntax(at, "object stream number"))?,
+                    index: u32::try_from(f3)
+                        .map_err(|_| PdfError::syntax(at, "object stream index"))?,
                 },
                 _ => continue, // unknown types are to be treated as null references
             };
             entries.push((num, entry));
         }
     }
-    Ok(XrefSection { entries, trailer: st.dict })
+    Ok(XrefSection {
+        entries,
+        trailer: st.dict,
+    })
 }

@@ -1,0 +1,129 @@
+//! `eseal issue` (render + stamp + sign + record) and `eseal sign` (stamp an
+//! existing PDF).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::document_cmds::{FieldArgs, field_values, templates};
+use super::sign_cmds::{ResolvedSeal, SignArgs, run_sign};
+use crate::configuration::Settings;
+use crate::installation::Installation;
+use crate::issuance::{IssueContext, IssueRequest, issue};
+use crate::pades::{LtvMaterial, PadesLevel, SigningIdentity, VisibleSeal};
+use crate::seal::{SealAppearance, registry};
+use crate::tsa::{HttpTsaClient, TimestampClient};
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    #[command(flatten)]
+    pub input: FieldArgs,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// PAdES level: B-B, B-T, B-LT (default) or B-LTA.
+    #[arg(long, default_value = "B-LT", value_parser = |s: &str| PadesLevel::parse(s).map_err(|e| e.to_string()))]
+    pub level: PadesLevel,
+    /// Mark the document as a specimen (样本), as demo installations do.
+    #[arg(long)]
+    pub specimen: bool,
+}
+
+/// The timestamp client: an external RFC 3161 TSA when `ESEAL_TSA_URL` is
+/// set (its failure fails the issuance), else the built-in authority.
+pub fn tsa_client(inst: &Installation) -> anyhow::Result<Box<dyn TimestampClient>> {
+    match std::env::var("ESEAL_TSA_URL") {
+        Ok(url) if !url.is_empty() => Ok(Box::new(HttpTsaClient::new(
+            &url,
+            std::time::Duration::from_secs(15),
+        )?)),
+        _ => Ok(Box::new(inst.timestamp_authority()?)),
+    }
+}
+
+pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32> {
+    let all = templates()?;
+    let t = all
+        .get(&a.input.template)
+        .ok_or_else(|| anyhow::anyhow!("unknown document kind {:?}", a.input.template))?;
+    let fields = field_values(t, &a.input)?;
+    let inst = Installation::open(settings).await?;
+    let tsa = tsa_client(&inst)?;
+    let ctx = IssueContext {
+        inst: &inst,
+        templates: &all,
+        font: crate::font::shared()?,
+        tsa: tsa.as_ref(),
+        public_url: settings.public_url.clone(),
+        specimen: a.specimen,
+    };
+    let req = IssueRequest {
+        seal_id: a.input.seal.clone(),
+        kind: a.input.template.clone(),
+        fields,
+        level: a.level,
+        issued_by: "cli".into(),
+        application_id: None,
+    };
+    let issued = issue(&ctx, &req).await?;
+    inst.store.close().await;
+    let tmp = a.out.with_extension("pdf.partial");
+    std::fs::write(&tmp, &issued.pdf)?;
+    std::fs::rename(&tmp, &a.out)?;
+    println!(
+        "issued {} ({}), document id {}",
+        issued.number, a.level, issued.document_id
+    );
+    println!(
+        "verification code {}; wrote {} ({} bytes)",
+        issued.verification_code,
+        a.out.display(),
+        issued.pdf.len()
+    );
+    Ok(0)
+}
+
+pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i32> {
+    let inst = Installation::open(settings).await?;
+    let m = registry::signing_material(&inst.store, &a.seal).await?;
+    let crl = registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki).await?;
+    inst.store.close().await;
+    let tsa = tsa_client(&inst)?;
+    let font = crate::font::shared()?;
+    // The visible seal goes at the lower right of page 1, 42 mm across.
+    let d = 42.0 * 72.0 / 25.4;
+    let rect = [
+        595.28 - 28.0 * 72.0 / 25.4 - d,
+        120.0,
+        595.28 - 28.0 * 72.0 / 25.4,
+        120.0 + d,
+    ];
+    let look = SealAppearance::new(&font, &m.seal.holder, m.seal.inscription.as_deref())?;
+    let resolved = ResolvedSeal {
+        identity: SigningIdentity {
+            signer: inst.signer.as_ref(),
+            key: &m.key,
+            cert_der: m.cert_der.clone(),
+            chain_der: vec![inst.pki.seal_ca.cert_der.clone()],
+        },
+        holder: m.seal.holder.clone(),
+        visible: Some(VisibleSeal {
+            page_index: 0,
+            rect,
+            appearance: look.pdf_content(d),
+        }),
+        validation: LtvMaterial {
+            certs: vec![inst.pki.root.cert_der.clone()],
+            crls: vec![crl],
+        },
+        tsa: tsa.as_ref(),
+    };
+    let n = run_sign(&a, &resolved)?;
+    println!(
+        "signed {} with {} at {} ({} bytes)",
+        a.output.display(),
+        a.seal,
+        a.level,
+        n
+    );
+    Ok(0)
+}
