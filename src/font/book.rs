@@ -24,6 +24,11 @@ pub struct FontBook {
     base: Vec<u8>,
     /// Glyph id in the full font -> glyph id in the base subset.
     base_ids: HashMap<u16, u16>,
+    /// Character -> glyph id for the base character set (parsing the face's
+    /// cmap per lookup is far slower than a hash map).
+    cmap: HashMap<char, u16>,
+    /// Advance of every glyph, in font units.
+    advances: Vec<u16>,
     pub units_per_em: f32,
     pub ascender: f32,
     pub descender: f32,
@@ -88,15 +93,20 @@ impl FontBook {
             f32::from(bb.y_max),
         ];
         let mut remapper = subsetter::GlyphRemapper::new();
+        let mut cmap = HashMap::new();
         for c in GB2312
             .chars()
             .chain((0x20u8..0x7f).map(char::from))
             .chain("〇〔〕·—“”‘’…℃㎡".chars())
         {
-            if let Some(g) = face.glyph_index(c) {
+            if let Some(g) = face.glyph_index(c).filter(|g| g.0 != 0) {
                 remapper.remap(g.0);
+                cmap.insert(c, g.0);
             }
         }
+        let advances: Vec<u16> = (0..face.number_of_glyphs())
+            .map(|g| face.glyph_hor_advance(GlyphId(g)).unwrap_or(face.units_per_em()))
+            .collect();
         let mut base_ids = HashMap::new();
         for g in 0..face.number_of_glyphs() {
             if let Some(n) = remapper.get(g) {
@@ -110,6 +120,8 @@ impl FontBook {
             index,
             base,
             base_ids,
+            cmap,
+            advances,
             units_per_em,
             ascender,
             descender,
@@ -129,10 +141,15 @@ impl FontBook {
     /// Glyph ids for `text`, or the characters the font cannot draw.
     /// Whitespace other than the space is ignored by the caller.
     pub fn glyphs(&self, text: &str) -> Result<Vec<u16>, FontError> {
-        let face = self.face();
+        let mut face = None;
         let mut out = Vec::with_capacity(text.len());
         let mut missing = Vec::new();
         for c in text.chars() {
+            if let Some(g) = self.cmap.get(&c) {
+                out.push(*g);
+                continue;
+            }
+            let face = face.get_or_insert_with(|| self.face());
             match face.glyph_index(c) {
                 Some(g) if g.0 != 0 => out.push(g.0),
                 _ => {
@@ -156,10 +173,7 @@ impl FontBook {
 
     /// Horizontal advance of a glyph, in font units.
     pub fn advance(&self, gid: u16) -> f32 {
-        self.face()
-            .glyph_hor_advance(GlyphId(gid))
-            .map(f32::from)
-            .unwrap_or(self.units_per_em)
+        self.advances.get(usize::from(gid)).map(|a| f32::from(*a)).unwrap_or(self.units_per_em)
     }
 
     /// Subset the font to `gids` (full-font glyph ids).
