@@ -143,3 +143,24 @@ fn b_lt_validates_offline() {
 fn b_lta_validates_offline() {
     ades_valid(PadesLevel::BLTA);
 }
+
+#[test]
+fn second_signature_leaves_the_first_valid() {
+    let pki = Pki::new();
+    let dir = scratch("pades-second");
+    pki.write_pems(&dir);
+    let (_, first) = sign_to(&dir, &pki, PadesLevel::BLT, "first.pdf");
+    let mut opts = pki.options(PadesLevel::BLT, Some(VisibleSeal { page_index: 0, rect: [250.0, 80.0, 370.0, 200.0], appearance: seal_appearance(120.0) }));
+    opts.name = "某某镇人民政府".into();
+    let second = pades::sign(&first, &pki.identity(), &opts).unwrap();
+    assert!(second.starts_with(&first));
+    let path = dir.join("second.pdf");
+    std::fs::write(&path, &second).unwrap();
+    assert_eq!(signatures(&second).len(), 2);
+    openssl_verifies(&dir, &second, 2);
+    pdfsig_accepts(&dir, &path, 2);
+    if let Some(o) = pyhanko(&["validate", "--pretty-print", "--no-revocation-check"], &dir, &path) {
+        assert!(o.ok, "pyhanko validate: {}", o.text);
+        assert_eq!(o.text.matches("judged VALID").count(), 2, "{}", o.text);
+    }
+}
