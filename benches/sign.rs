@@ -4,7 +4,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eseal::pades::{self, PadesLevel};
 
 fn bench(c: &mut Criterion) {
@@ -15,7 +15,9 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     for level in [PadesLevel::BB, PadesLevel::BLT] {
         let opts = pki.options(level, None);
-        g.bench_function(level.as_str(), |b| b.iter(|| pades::sign(&pdf, &id, &opts).unwrap()));
+        g.bench_function(level.as_str(), |b| {
+            b.iter(|| pades::sign(&pdf, &id, &opts).unwrap())
+        });
     }
     g.finish();
 }

@@ -11,13 +11,20 @@ use common::*;
 use eseal::pades::{self, PadesLevel, VisibleSeal};
 
 fn visible() -> Option<VisibleSeal> {
-    Some(VisibleSeal { page_index: 0, rect: [400.0, 80.0, 520.0, 200.0], appearance: seal_appearance(120.0) })
+    Some(VisibleSeal {
+        page_index: 0,
+        rect: [400.0, 80.0, 520.0, 200.0],
+        appearance: seal_appearance(120.0),
+    })
 }
 
 fn sign_to(dir: &Path, pki: &Pki, level: PadesLevel, name: &str) -> (std::path::PathBuf, Vec<u8>) {
     let pdf = minimal_pdf(2, 50_000);
     let signed = pades::sign(&pdf, &pki.identity(), &pki.options(level, visible())).unwrap();
-    assert!(signed.starts_with(&pdf), "the original bytes must be kept unchanged");
+    assert!(
+        signed.starts_with(&pdf),
+        "the original bytes must be kept unchanged"
+    );
     let path = dir.join(name);
     std::fs::write(&path, &signed).unwrap();
     (path, signed)
@@ -25,7 +32,9 @@ fn sign_to(dir: &Path, pki: &Pki, level: PadesLevel, name: &str) -> (std::path::
 
 /// `openssl cms -verify` over each CAdES signature's byte range.
 fn openssl_verifies(dir: &Path, pdf: &[u8], expected: usize) {
-    let Some(openssl) = tool("openssl") else { return };
+    let Some(openssl) = tool("openssl") else {
+        return;
+    };
     let sigs: Vec<_> = signatures(pdf);
     let mut checked = 0;
     for (i, s) in sigs.iter().enumerate() {
@@ -34,9 +43,15 @@ fn openssl_verifies(dir: &Path, pdf: &[u8], expected: usize) {
         std::fs::write(&sig_path, &s.der).unwrap();
         std::fs::write(&data_path, s.signed_bytes(pdf)).unwrap();
         // The document timestamp of B-LTA is a TSTInfo token, checked by ts -verify.
-        let is_doc_ts = s.der.windows(11).any(|w| w == [0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10])
-            && s.der.windows(13).any(|w| w == [0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04])
-            && i == sigs.len() - 1
+        let is_doc_ts = s.der.windows(11).any(|w| {
+            w == [
+                0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10,
+            ]
+        }) && s.der.windows(13).any(|w| {
+            w == [
+                0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04,
+            ]
+        }) && i == sigs.len() - 1
             && pdf.windows(13).any(|w| w == b"/DocTimeStamp");
         if is_doc_ts {
             let o = run(Command::new(&openssl)
@@ -48,16 +63,35 @@ fn openssl_verifies(dir: &Path, pdf: &[u8], expected: usize) {
                 .arg(dir.join("root.pem"))
                 .arg("-untrusted")
                 .arg(dir.join("tsa.pem")));
-            assert!(o.ok && o.text.contains("Verification: OK"), "openssl ts -verify (document timestamp): {}", o.text);
+            assert!(
+                o.ok && o.text.contains("Verification: OK"),
+                "openssl ts -verify (document timestamp): {}",
+                o.text
+            );
         } else {
             let o = run(Command::new(&openssl)
-                .args(["cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-out", "/dev/null", "-in"])
+                .args([
+                    "cms",
+                    "-verify",
+                    "-binary",
+                    "-inform",
+                    "DER",
+                    "-purpose",
+                    "any",
+                    "-out",
+                    "/dev/null",
+                    "-in",
+                ])
                 .arg(&sig_path)
                 .arg("-content")
                 .arg(&data_path)
                 .arg("-CAfile")
                 .arg(dir.join("root.pem")));
-            assert!(o.ok && o.text.contains("Verification successful"), "openssl cms -verify: {}", o.text);
+            assert!(
+                o.ok && o.text.contains("Verification successful"),
+                "openssl cms -verify: {}",
+                o.text
+            );
         }
         checked += 1;
     }
@@ -70,7 +104,12 @@ fn pdfsig_accepts(dir: &Path, path: &Path, signatures: usize) {
     let Some(db) = nss_db(dir) else { return };
     let o = run(Command::new(&pdfsig).args(["-nssdir", &db]).arg(path));
     assert!(o.ok, "pdfsig: {}", o.text);
-    assert_eq!(o.text.matches("Signature is Valid").count(), signatures, "pdfsig: {}", o.text);
+    assert_eq!(
+        o.text.matches("Signature is Valid").count(),
+        signatures,
+        "pdfsig: {}",
+        o.text
+    );
     // Known gap: pdfsig/NSS reports "Unknown issue with Certificate" for the
     // fixture chain (trust is checked by pyHanko and openssl instead).
     assert!(o.text.contains("ETSI.CAdES.detached"), "pdfsig: {}", o.text);
@@ -97,10 +136,22 @@ fn check_level(level: PadesLevel) -> (std::path::PathBuf, String) {
     pdfsig_accepts(&dir, &path, 1);
     // Signature checks; revocation is checked offline from the DSS below.
     let mut text = String::new();
-    if let Some(o) = pyhanko(&["validate", "--pretty-print", "--no-revocation-check"], &dir, &path) {
+    if let Some(o) = pyhanko(
+        &["validate", "--pretty-print", "--no-revocation-check"],
+        &dir,
+        &path,
+    ) {
         assert!(o.ok, "pyhanko validate: {}", o.text);
-        for needle in ["The signer's certificate is trusted.", "judged VALID", "Bottom line"] {
-            assert!(o.text.contains(needle), "pyhanko validate lacks {needle}: {}", o.text);
+        for needle in [
+            "The signer's certificate is trusted.",
+            "judged VALID",
+            "Bottom line",
+        ] {
+            assert!(
+                o.text.contains(needle),
+                "pyhanko validate lacks {needle}: {}",
+                o.text
+            );
         }
         text = o.text;
     }
@@ -111,7 +162,10 @@ fn check_level(level: PadesLevel) -> (std::path::PathBuf, String) {
 fn b_b_validates_everywhere() {
     let (_, text) = check_level(PadesLevel::BB);
     if !text.is_empty() {
-        assert!(text.contains("The signature covers the entire file."), "{text}");
+        assert!(
+            text.contains("The signature covers the entire file."),
+            "{text}"
+        );
     }
 }
 
@@ -119,7 +173,10 @@ fn b_b_validates_everywhere() {
 fn b_t_validates_with_signature_timestamp() {
     let (_, text) = check_level(PadesLevel::BT);
     if !text.is_empty() {
-        assert!(text.contains("The signature covers the entire file."), "{text}");
+        assert!(
+            text.contains("The signature covers the entire file."),
+            "{text}"
+        );
         assert!(text.contains("The TSA certificate is trusted."), "{text}");
     }
 }
@@ -127,10 +184,22 @@ fn b_t_validates_with_signature_timestamp() {
 /// B-LT: pyHanko's AdES validation, offline, from the DSS.
 fn ades_valid(level: PadesLevel) {
     let (dir, _) = check_level(level);
-    if let Some(o) = pyhanko(&["adesverify", "--pretty-print"], &dir, &dir.join("signed.pdf")) {
+    if let Some(o) = pyhanko(
+        &["adesverify", "--pretty-print"],
+        &dir,
+        &dir.join("signed.pdf"),
+    ) {
         assert!(o.ok, "pyhanko adesverify: {}", o.text);
-        for needle in ["The signer's certificate is trusted.", "The TSA certificate is trusted.", "judged VALID"] {
-            assert!(o.text.contains(needle), "adesverify lacks {needle}: {}", o.text);
+        for needle in [
+            "The signer's certificate is trusted.",
+            "The TSA certificate is trusted.",
+            "judged VALID",
+        ] {
+            assert!(
+                o.text.contains(needle),
+                "adesverify lacks {needle}: {}",
+                o.text
+            );
         }
     }
 }
@@ -151,7 +220,14 @@ fn second_signature_leaves_the_first_valid() {
     let dir = scratch("pades-second");
     pki.write_pems(&dir);
     let (_, first) = sign_to(&dir, &pki, PadesLevel::BLT, "first.pdf");
-    let mut opts = pki.options(PadesLevel::BLT, Some(VisibleSeal { page_index: 0, rect: [250.0, 80.0, 370.0, 200.0], appearance: seal_appearance(120.0) }));
+    let mut opts = pki.options(
+        PadesLevel::BLT,
+        Some(VisibleSeal {
+            page_index: 0,
+            rect: [250.0, 80.0, 370.0, 200.0],
+            appearance: seal_appearance(120.0),
+        }),
+    );
     opts.name = "某某镇人民政府".into();
     let second = pades::sign(&first, &pki.identity(), &opts).unwrap();
     assert!(second.starts_with(&first));
@@ -160,7 +236,11 @@ fn second_signature_leaves_the_first_valid() {
     assert_eq!(signatures(&second).len(), 2);
     openssl_verifies(&dir, &second, 2);
     pdfsig_accepts(&dir, &path, 2);
-    if let Some(o) = pyhanko(&["validate", "--pretty-print", "--no-revocation-check"], &dir, &path) {
+    if let Some(o) = pyhanko(
+        &["validate", "--pretty-print", "--no-revocation-check"],
+        &dir,
+        &path,
+    ) {
         assert!(o.ok, "pyhanko validate: {}", o.text);
         assert_eq!(o.text.matches("judged VALID").count(), 2, "{}", o.text);
     }

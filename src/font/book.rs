@@ -105,7 +105,10 @@ impl FontBook {
             }
         }
         let advances: Vec<u16> = (0..face.number_of_glyphs())
-            .map(|g| face.glyph_hor_advance(GlyphId(g)).unwrap_or(face.units_per_em()))
+            .map(|g| {
+                face.glyph_hor_advance(GlyphId(g))
+                    .unwrap_or(face.units_per_em())
+            })
             .collect();
         let mut base_ids = HashMap::new();
         for g in 0..face.number_of_glyphs() {
@@ -173,7 +176,10 @@ impl FontBook {
 
     /// Horizontal advance of a glyph, in font units.
     pub fn advance(&self, gid: u16) -> f32 {
-        self.advances.get(usize::from(gid)).map(|a| f32::from(*a)).unwrap_or(self.units_per_em)
+        self.advances
+            .get(usize::from(gid))
+            .map(|a| f32::from(*a))
+            .unwrap_or(self.units_per_em)
     }
 
     /// Subset the font to `gids` (full-font glyph ids).
