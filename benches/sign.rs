@@ -1,7 +1,7 @@
 //! Sign-only throughput for a ~50 KB PDF at B-B and B-LT (in-process TSA).
 //! Run: cargo bench --bench sign
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/pades_common/mod.rs"]
 mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
