@@ -40,9 +40,18 @@ impl ttf_parser::OutlineBuilder for Collect {
 }
 
 impl FontBook {
+    /// The outlines of every character of `text`, parsing the face once.
+    pub fn outlines(&self, text: &str) -> Result<Vec<Outline>, FontError> {
+        let face = self.face();
+        text.chars().map(|c| self.outline_in(&face, c)).collect()
+    }
+
     /// The outline of character `c`.
     pub fn outline(&self, c: char) -> Result<Outline, FontError> {
-        let face = self.face();
+        self.outline_in(&self.face(), c)
+    }
+
+    fn outline_in(&self, face: &ttf_parser::Face<'_>, c: char) -> Result<Outline, FontError> {
         let gid = match face.glyph_index(c) {
             Some(g) if g.0 != 0 => g,
             _ => return Err(FontError::Uncovered { chars: vec![c] }),

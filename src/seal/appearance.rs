@@ -137,8 +137,8 @@ impl SealAppearance {
         let arc_len = TEXT_RADIUS * step.to_radians();
         let sx = (arc_len * 0.92 / TEXT_HEIGHT).min(1.0);
         let scale = TEXT_HEIGHT / em;
-        for (i, c) in chars.iter().enumerate() {
-            let o = font.outline(*c)?;
+        let outlines = font.outlines(holder)?;
+        for (i, o) in outlines.iter().enumerate() {
             // Angle of this character's centre: left to right over the top.
             let theta = (90.0 + arc_deg / 2.0 - step * (i as f32 + 0.5)).to_radians();
             let rot = theta - PI / 2.0;
@@ -167,18 +167,13 @@ impl SealAppearance {
         }
 
         if let Some(line) = inscription.filter(|l| !l.is_empty()) {
-            let lc: Vec<char> = line.chars().collect();
+            let lc = font.outlines(line)?;
             let scale = LINE_HEIGHT / em;
-            let width: f32 = lc
-                .iter()
-                .map(|c| font.outline(*c).map(|o| o.advance).unwrap_or(em))
-                .sum::<f32>()
-                * scale;
+            let width: f32 = lc.iter().map(|o| o.advance).sum::<f32>() * scale;
             let max_w = 0.9;
             let sx = (max_w / width).min(1.0);
             let mut x = -width * sx / 2.0;
-            for c in lc {
-                let o = font.outline(c)?;
+            for o in lc {
                 let m = [sx * scale, 0.0, 0.0, scale, x, LINE_Y - mid * scale];
                 shapes.push(Shape {
                     cmds: transform(&o.cmds, m),
