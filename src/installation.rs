@@ -42,6 +42,10 @@ pub struct Installation {
     pub store: Store,
     pub signer: Arc<dyn Signer>,
     pub pki: Pki,
+    /// The public base URL documents link to (fixed at init).
+    pub public_url: String,
+    /// Demo installations mark every document 样本.
+    pub specimen: bool,
 }
 
 impl std::fmt::Debug for Installation {
@@ -53,6 +57,8 @@ impl std::fmt::Debug for Installation {
 }
 
 const FINGERPRINT: &str = "master_key_fingerprint";
+/// Meta key: "1" in demo installations, whose documents are specimens.
+pub const SPECIMEN: &str = "specimen";
 
 /// What `init` created.
 #[derive(Debug)]
@@ -188,16 +194,19 @@ impl Installation {
             .unwrap_or_else(|| settings.public_url.clone());
         let keystore = FileKeystore::new(&master)?;
         let pki = Pki {
+            crl_url: crate::pki::crl_url_for(&public_url),
             root,
             seal_ca,
             tsa,
-            crl_url: crate::pki::crl_url_for(&public_url),
         };
+        let specimen = meta::get(&store.pool, SPECIMEN).await?.as_deref() == Some("1");
         Ok(Self {
             settings: settings.clone(),
             store,
             signer: Arc::new(keystore),
             pki,
+            public_url,
+            specimen,
         })
     }
 }

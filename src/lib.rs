@@ -5,6 +5,9 @@
 //! `store`) -> (`crypto`, `pki`, `domain`). Only `crypto` names `ring`.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
+pub mod application;
+pub mod audit;
 pub mod cli;
 pub mod configuration;
 pub mod crypto;
@@ -21,3 +24,4 @@ pub mod signed_data;
 pub mod store;
 pub mod tsa;
 pub mod verify;
+pub mod web;

@@ -9,10 +9,9 @@ use super::document_cmds::{FieldArgs, field_values, templates};
 use super::sign_cmds::{ResolvedSeal, SignArgs, run_sign};
 use crate::configuration::Settings;
 use crate::installation::Installation;
-use crate::issuance::{IssueContext, IssueRequest, issue};
+use crate::issuance::{IssueContext, IssueRequest, issue, tsa_client};
 use crate::pades::{LtvMaterial, PadesLevel, SigningIdentity, VisibleSeal};
 use crate::seal::{SealAppearance, registry};
-use crate::tsa::{HttpTsaClient, TimestampClient};
 
 #[derive(Debug, Args)]
 pub struct IssueArgs {
@@ -26,18 +25,6 @@ pub struct IssueArgs {
     /// Mark the document as a specimen (样本), as demo installations do.
     #[arg(long)]
     pub specimen: bool,
-}
-
-/// The timestamp client: an external RFC 3161 TSA when `ESEAL_TSA_URL` is
-/// set (its failure fails the issuance), else the built-in authority.
-pub fn tsa_client(inst: &Installation) -> anyhow::Result<Box<dyn TimestampClient>> {
-    match std::env::var("ESEAL_TSA_URL") {
-        Ok(url) if !url.is_empty() => Ok(Box::new(HttpTsaClient::new(
-            &url,
-            std::time::Duration::from_secs(15),
-        )?)),
-        _ => Ok(Box::new(inst.timestamp_authority()?)),
-    }
 }
 
 pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32> {

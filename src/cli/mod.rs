@@ -1,10 +1,13 @@
 //! The `eseal` command line. Each subcommand family lives in its own file;
 //! this file only lists them and dispatches.
 
+mod audit_cmd;
 mod document_cmds;
 mod issue_cmds;
 mod pki_cmds;
 mod seal_cmds;
+mod serve_cmd;
+mod users_cmds;
 pub mod sign_cmds;
 pub mod verify_cmd;
 
@@ -48,6 +51,14 @@ pub enum Command {
     Demo(seal_cmds::DemoArgs),
     /// Verify the seals of a signed PDF, offline.
     Verify(verify_cmd::VerifyArgs),
+    /// Serve the online service (resident and clerk pages, JSON API).
+    Serve(serve_cmd::ServeArgs),
+    /// Manage clerk and admin accounts.
+    #[command(subcommand)]
+    Users(users_cmds::UsersCommand),
+    /// Check the audit chain.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
 }
 
 /// Run the parsed command line; returns the process exit code.
@@ -66,6 +77,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             Command::Sign(a) => issue_cmds::run_sign_cmd(&cli.settings, a).await,
             Command::Demo(a) => seal_cmds::demo(cli.settings, a).await,
             Command::Verify(args) => verify_cmd::run(args),
+            Command::Serve(a) => serve_cmd::serve(&cli.settings, a).await,
+            Command::Users(c) => users_cmds::run(&cli.settings, c).await,
+            Command::Audit(c) => audit_cmd::run(&cli.settings, c).await,
         }
     })
 }

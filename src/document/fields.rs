@@ -12,7 +12,7 @@ use crate::domain::{
 };
 
 /// A field that failed validation; the message is in Chinese for forms.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[error("{label}：{message}")]
 pub struct FieldError {
     pub field: String,

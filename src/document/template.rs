@@ -76,6 +76,9 @@ fn yes() -> bool {
 pub struct Template {
     pub id: String,
     pub title: String,
+    /// One sentence for the service's kind picker.
+    #[serde(default)]
+    pub summary: String,
     /// Seal levels that may issue this kind.
     pub levels: Vec<SealLevel>,
     pub body: String,

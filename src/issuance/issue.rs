@@ -96,8 +96,30 @@ fn reason_for(level: SealLevel) -> &'static str {
     }
 }
 
-/// Issue one document (see the module docs).
-pub async fn issue(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued, IssueError> {
+/// What issuing needs that is read before the issuing transaction opens:
+/// the checked fields, the seal's signing material and the current CRL.
+pub struct Prepared<'t> {
+    template: &'t crate::document::Template,
+    filled: crate::document::Filled,
+    material: registry::SigningMaterial,
+    crl: Vec<u8>,
+}
+
+impl std::fmt::Debug for Prepared<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("kind", &self.template.id)
+            .field("seal", &self.material.seal.seal_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Check the request and read what signing needs. Done before the issuing
+/// transaction because refreshing a stale CRL writes to the store.
+pub async fn prepare<'t>(
+    ctx: &IssueContext<'t>,
+    req: &IssueRequest,
+) -> Result<Prepared<'t>, IssueError> {
     let template = ctx
         .templates
         .get(&req.kind)
@@ -112,11 +134,41 @@ pub async fn issue(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued,
             kind: req.kind.clone(),
         });
     }
-    // Read (and if stale, re-sign) the CRL before the issuing transaction.
     let crl = registry::current_crl(store, ctx.inst.signer.as_ref(), &ctx.inst.pki).await?;
-    let now = OffsetDateTime::now_utc();
-    let mut tx = store.pool.begin().await?;
-    let allocated = allocate_number(&mut tx, &material.seal, now.year()).await?;
+    Ok(Prepared {
+        template,
+        filled,
+        material,
+        crl,
+    })
+}
+
+/// Issue one document in its own transaction (see the module docs).
+pub async fn issue(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued, IssueError> {
+    let prepared = prepare(ctx, req).await?;
+    let mut tx = ctx.inst.store.pool.begin().await?;
+    let (issued, _) = issue_in(ctx, req, prepared, &mut tx).await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+/// Issue inside the caller's transaction: take the number, render, sign and
+/// insert the document row. Nothing is visible until the caller commits.
+pub async fn issue_in(
+    ctx: &IssueContext<'_>,
+    req: &IssueRequest,
+    prepared: Prepared<'_>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> Result<(Issued, DocumentRow), IssueError> {
+    let Prepared {
+        template,
+        filled,
+        material,
+        crl,
+    } = prepared;
+    // Document numbers and dates follow Beijing time.
+    let now = OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
+    let allocated = allocate_number(tx, &material.seal, now.year()).await?;
     let number = allocated.to_string();
     let document_id = new_document_id()?;
     let code = new_verification_code()?;
@@ -195,13 +247,15 @@ pub async fn issue(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued,
         void_reason: None,
         application_id: req.application_id.clone(),
     };
-    documents::insert(&mut *tx, &row, &pdf).await?;
-    tx.commit().await?;
-    Ok(Issued {
-        document_id,
-        number,
-        verification_code: code,
-        pdf,
-        pdf_sha256,
-    })
+    documents::insert(&mut **tx, &row, &pdf).await?;
+    Ok((
+        Issued {
+            document_id,
+            number,
+            verification_code: code,
+            pdf,
+            pdf_sha256,
+        },
+        row,
+    ))
 }

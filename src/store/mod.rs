@@ -4,10 +4,13 @@
 //! Queries use the `Any` driver with `$n` placeholders, which both backends
 //! accept, and only portable types (TEXT, BIGINT, BYTEA).
 
+pub mod applications;
+pub mod audit;
 pub mod ca;
 pub mod documents;
 pub mod meta;
 pub mod seals;
+pub mod users;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,0 +1,141 @@
+//! Clerk and admin endpoints: the review queue, review actions, documents.
+//! Clerks act only on their seals' applications (attempts on others are
+//! refused and audited); admins read everything and act on nothing.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use super::{ApiJson, pdf_response};
+use crate::application::{self as service, ApplicationView, Approval, DocumentView, Status};
+use crate::web::auth::ApiUser;
+use crate::web::{ApiError, AppState, ErrorBody};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/applications/{id}", get(get_application))
+        .route("/api/v1/applications/{id}/accept", post(accept))
+        .route("/api/v1/applications/{id}/approve", post(approve))
+        .route("/api/v1/applications/{id}/reject", post(reject))
+        .route("/api/v1/documents/{id}", get(get_document))
+        .route("/api/v1/documents/{id}/pdf", get(document_pdf))
+        .route("/api/v1/documents/{id}/void", post(void))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct QueueQuery {
+    /// `submitted`, `under_review`, `issued` or `rejected`.
+    pub status: Option<String>,
+}
+
+/// The review queue: the clerk's seals (an admin: all seals), oldest first.
+#[utoipa::path(get, path = "/api/v1/applications", tag = "clerk", security(("bearer" = [])), params(QueueQuery),
+    responses((status = 200, body = Vec<ApplicationView>), (status = 401, body = ErrorBody)))]
+pub async fn list_applications(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Query(q): Query<QueueQuery>,
+) -> Result<Json<Vec<ApplicationView>>, ApiError> {
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::bad_request("invalid_status", "无效的状态筛选"))?),
+    };
+    let rows = service::queue(state.store(), &a, status).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(service::view(state.store(), state.catalog(), r).await?);
+    }
+    Ok(Json(out))
+}
+
+/// One application (own seal, or any for an admin).
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = ApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_application(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let row = service::get_readable(state.store(), &a, &id).await?;
+    Ok(Json(service::view(state.store(), state.catalog(), &row).await?))
+}
+
+/// Accept for review (submitted → under review).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/accept", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn accept(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    service::accept(state.store(), &a, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Approve and issue the document. Idempotent: a repeat returns the same
+/// document with `already_issued: true` and status 200 (201 when issued now).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/approve", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 201, body = Approval), (status = 200, body = Approval), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Approval>), ApiError> {
+    let r = service::approve(state.store(), &state.services.issuer, &a, &id).await?;
+    let code = if r.already_issued { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((code, Json(r)))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct Reason {
+    /// Shown to the resident (reject) or in verification (void).
+    pub reason: String,
+}
+
+/// Reject with a reason the resident sees.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/reject", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = Reason,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<Reason>,
+) -> Result<StatusCode, ApiError> {
+    service::reject(state.store(), &a, &id, &r.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An issued document's record (own seal, or any for an admin).
+#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = DocumentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_document(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>) -> Result<Json<DocumentView>, ApiError> {
+    let d = service::document_for(state.store(), &a, &id).await?;
+    Ok(Json(DocumentView::from(&d)))
+}
+
+/// An issued document's sealed PDF (own seal, or any for an admin).
+#[utoipa::path(get, path = "/api/v1/documents/{id}/pdf", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn document_pdf(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let d = service::document_for(state.store(), &a, &id).await?;
+    let pdf = crate::store::documents::pdf(&state.store().pool, &id).await?.ok_or(ApiError::NotFound)?;
+    Ok(pdf_response(&d.number, pdf))
+}
+
+/// Void an issued document, with a reason.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/void", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = Reason,
+    responses((status = 200, body = DocumentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn void(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<Reason>,
+) -> Result<Json<DocumentView>, ApiError> {
+    Ok(Json(service::void(state.store(), &a, &id, &r.reason).await?))
+}

@@ -1,0 +1,128 @@
+//! The JSON API under `/api/v1/`, and its OpenAPI document generated from
+//! the handlers' annotations (`GET /api/v1/openapi.json`).
+
+mod clerk;
+pub(crate) mod resident;
+pub(crate) use resident::lookup_by_code;
+pub(crate) mod session;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+use super::{ApiError, AppState};
+
+/// `Json<T>` whose rejections are [`ApiError`]s (JSON, stable codes).
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(r) => Err(match r.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+                _ => ApiError::bad_request("invalid_json", "请求内容不是所需格式的 JSON"),
+            }),
+        }
+    }
+}
+
+/// The OpenAPI description of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "eseal", description = "赣榆区电子印章与村级证明服务 API"),
+    paths(
+        resident::kinds,
+        resident::seals_for_kind,
+        resident::submit,
+        resident::track,
+        resident::track_by_code,
+        resident::track_document,
+        session::login,
+        session::logout,
+        session::me,
+        session::list_tokens,
+        session::create_token,
+        session::revoke_token,
+        clerk::list_applications,
+        clerk::get_application,
+        clerk::accept,
+        clerk::approve,
+        clerk::reject,
+        clerk::get_document,
+        clerk::document_pdf,
+        clerk::void,
+    ),
+    components(schemas(super::ErrorBody)),
+    modifiers(&BearerScheme)
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .merge(resident::router())
+        .merge(session::router())
+        .merge(clerk::router())
+        .fallback(api_not_found)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// A PDF download response.
+pub(crate) fn pdf_response(number: &str, pdf: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    // The document number is Chinese; RFC 5987 encoding for the filename.
+    let encoded: String = format!("{number}.pdf")
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"document.pdf\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        pdf,
+    )
+        .into_response()
+}

@@ -1,0 +1,223 @@
+//! The online service over HTTP: resident pages, clerk pages, the JSON API
+//! under `/api/v1/`, health checks.
+//!
+//! [`Application::build`] binds the listener first (port 0 in tests) so the
+//! caller learns the port before serving; [`Application::run_until_stopped`]
+//! serves until the shutdown future completes, then drains in-flight
+//! requests (graceful shutdown).
+
+pub(crate) mod api;
+mod auth;
+mod error;
+mod health;
+mod limiter;
+mod pages;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, header};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::application::Catalog;
+use crate::document::Templates;
+use crate::configuration::Settings;
+use crate::installation::Installation;
+use crate::issuance::Issuer;
+use crate::store::Store;
+
+pub use api::ApiDoc;
+pub use error::{ApiError, ErrorBody};
+
+/// Largest request body accepted anywhere (forms and JSON are small).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// What the web layer needs from the rest of the service.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub catalog: Catalog,
+    pub issuer: Arc<Issuer>,
+    /// Public base URL, e.g. `https://eseal.ganyu.gov.cn`; cookies are
+    /// `Secure` when it is https.
+    pub public_url: String,
+}
+
+impl Services {
+    /// The services of the installation in `settings`.
+    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let inst = Arc::new(Installation::open(settings).await?);
+        let templates = Arc::new(Templates::load_dir(&Templates::builtin_dir())?);
+        let issuer = Arc::new(Issuer::new(inst.clone(), templates.clone())?);
+        Ok(Self {
+            store: inst.store.clone(),
+            catalog: Catalog::new(templates),
+            public_url: inst.public_url.clone(),
+            issuer,
+        })
+    }
+}
+
+/// The state shared by every handler.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The contents of [`AppState`].
+pub struct Inner {
+    pub services: Services,
+    pub(crate) secure_cookies: bool,
+    pub(crate) code_limiter: limiter::Limiter,
+    pub(crate) login_limiter: limiter::Limiter,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        let secure_cookies = services.public_url.starts_with("https://");
+        Self(Arc::new(Inner {
+            services,
+            secure_cookies,
+            // 20 wrong access codes per client per 10 minutes.
+            code_limiter: limiter::Limiter::new(20, 600),
+            // 50 failed logins per client per 10 minutes, across usernames.
+            login_limiter: limiter::Limiter::new(50, 600),
+        }))
+    }
+    pub fn store(&self) -> &Store {
+        &self.services.store
+    }
+    pub fn catalog(&self) -> &Catalog {
+        &self.services.catalog
+    }
+}
+
+/// The whole router with its layers.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(health::router())
+        .merge(api::router())
+        .merge(pages::router())
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                // The matched route, never the URI: paths and queries carry
+                // tracking tokens and codes.
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_else(|| "<unmatched>".into());
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-")
+                    .to_string();
+                tracing::info_span!("request", method = %req.method(), route, request_id = id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+            ),
+        ))
+        .with_state(state)
+}
+
+/// A bound, ready-to-serve application.
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    port: u16,
+    router: Router,
+}
+
+impl Application {
+    /// Open the installation in `settings`, load the templates and bind
+    /// `listen`.
+    pub async fn build(settings: &Settings, listen: SocketAddr) -> anyhow::Result<Self> {
+        Self::from_services(Services::open(settings).await?, listen).await
+    }
+
+    /// Bind `listen` and prepare to serve `services`.
+    pub async fn from_services(services: Services, listen: SocketAddr) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let port = listener.local_addr()?.port();
+        Ok(Self {
+            listener,
+            port,
+            router: router(AppState::new(services)),
+        })
+    }
+
+    /// The bound port (useful when binding port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serve until `shutdown` completes, then finish in-flight requests.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

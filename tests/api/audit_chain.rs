@@ -1,0 +1,147 @@
+//! The audit chain: concurrent appends from several processes and pools
+//! never fork it; `eseal audit verify` finds edits, deletions and reorders.
+
+use eseal::audit::{self, ChainProblem, Event};
+use eseal::store::Store;
+use eseal::store::audit::AuditRow;
+
+use crate::common::{backends, eseal, run};
+use crate::helpers::{IssuerMode, spawn_app};
+
+async fn rows(store: &Store) -> Vec<AuditRow> {
+    eseal::store::audit::page(&store.pool, 0, 100_000).await.unwrap()
+}
+
+async fn put(store: &Store, r: &AuditRow) {
+    sqlx::query("UPDATE audit_log SET at = $1, actor = $2, action = $3, detail = $4, prev_hash = $5, hash = $6 WHERE seq = $7")
+        .bind(r.at)
+        .bind(r.actor.clone())
+        .bind(r.action.clone())
+        .bind(r.detail.clone())
+        .bind(r.prev_hash.clone())
+        .bind(r.hash.clone())
+        .bind(r.seq)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+}
+
+async fn insert(store: &Store, r: &AuditRow) {
+    sqlx::query("INSERT INTO audit_log (seq, at, actor, action, seal_id, document_id, application_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        .bind(r.seq).bind(r.at).bind(r.actor.clone()).bind(r.action.clone()).bind(r.seal_id.clone())
+        .bind(r.document_id.clone()).bind(r.application_id.clone()).bind(r.detail.clone()).bind(r.prev_hash.clone()).bind(r.hash.clone())
+        .execute(&store.pool).await.unwrap();
+}
+
+fn cli_verify(env: &crate::common::TestEnv) -> (bool, String) {
+    let (ok, out, err) = run(eseal(env).args(["audit", "verify"]));
+    (ok, format!("{out}{err}"))
+}
+
+#[tokio::test]
+async fn concurrent_appends_from_processes_and_pools_keep_one_chain() {
+    for b in backends() {
+        let app = spawn_app(b, IssuerMode::Works).await;
+        let before = rows(&app.store).await.len();
+        // Four more connection pools append 25 entries each, all at once...
+        let url = app.env.settings.database_url();
+        let mut tasks = Vec::new();
+        for p in 0..4 {
+            let url = url.clone();
+            tasks.push(tokio::spawn(async move {
+                let store = Store::connect(&url).await.unwrap();
+                let actor = format!("pool-{p}");
+                for i in 0..25 {
+                    let detail = format!("n={i}");
+                    audit::append_alone(&store, &Event { actor: &actor, action: "test.append", detail: &detail, ..Default::default() })
+                        .await
+                        .unwrap();
+                }
+                store.close().await;
+            }));
+        }
+        // ...while four separate processes add accounts (each audited).
+        let mut children = Vec::new();
+        for i in 0..4 {
+            let mut c = eseal(&app.env);
+            c.args(["users", "add", "--username", &format!("proc-{i}"), "--role", "admin"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            children.push(c.spawn().unwrap());
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let all = rows(&app.store).await;
+        assert_eq!(all.len(), before + 100 + 4);
+        let seqs: Vec<i64> = all.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, (1..=all.len() as i64).collect::<Vec<_>>(), "no gaps, no duplicates");
+        let report = audit::verify(&app.store).await.unwrap();
+        assert_eq!(report.problem, None);
+        assert_eq!(report.entries, all.len() as i64);
+        let (ok, out) = cli_verify(&app.env);
+        assert!(ok, "{out}");
+        assert!(out.contains("intact"), "{out}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_first_edited_deleted_or_reordered_entry() {
+    for b in backends() {
+        let app = spawn_app(b, IssuerMode::Works).await;
+        for i in 0..6 {
+            let d = format!("n={i}");
+            audit::append_alone(&app.store, &Event { actor: "t", action: "test.append", detail: &d, ..Default::default() }).await.unwrap();
+        }
+        let orig = rows(&app.store).await;
+        let n = orig.len();
+        assert!(n >= 10);
+        let store = &app.store;
+
+        // Edited: one field changed.
+        let mut e = orig[2].clone();
+        e.detail = "role=admin seals=".into();
+        put(store, &e).await;
+        assert_eq!(audit::verify(store).await.unwrap().problem, Some(ChainProblem::Edited { seq: 3 }));
+        let (ok, out) = cli_verify(&app.env);
+        assert!(!ok);
+        assert!(out.contains("entry 3 was edited"), "{out}");
+        put(store, &orig[2]).await;
+        assert_eq!(audit::verify(store).await.unwrap().problem, None);
+
+        // Deleted: a middle entry removed.
+        sqlx::query("DELETE FROM audit_log WHERE seq = 5").execute(&store.pool).await.unwrap();
+        assert_eq!(audit::verify(store).await.unwrap().problem, Some(ChainProblem::Deleted { seq: 6, expected: 5 }));
+        insert(store, &orig[4]).await;
+        assert_eq!(audit::verify(store).await.unwrap().problem, None);
+
+        // Reordered: entries 6 and 7 swapped, each re-hashed under its new
+        // seq so that it looks self-consistent; the links give it away.
+        let (mut x, mut y) = (orig[6].clone(), orig[5].clone());
+        x.seq = 6;
+        y.seq = 7;
+        x.hash = audit::entry_hash(&x);
+        y.hash = audit::entry_hash(&y);
+        put(store, &x).await;
+        put(store, &y).await;
+        assert_eq!(audit::verify(store).await.unwrap().problem, Some(ChainProblem::Reordered { seq: 6 }));
+        put(store, &orig[5]).await;
+        put(store, &orig[6]).await;
+        assert_eq!(audit::verify(store).await.unwrap().problem, None);
+
+        // Deleted from the end: the head row no longer matches.
+        sqlx::query("DELETE FROM audit_log WHERE seq = $1").bind(n as i64).execute(&store.pool).await.unwrap();
+        assert_eq!(
+            audit::verify(store).await.unwrap().problem,
+            Some(ChainProblem::HeadMismatch { head_seq: n as i64, last_seq: n as i64 - 1 })
+        );
+        let (ok, _) = cli_verify(&app.env);
+        assert!(!ok);
+        app.stop().await;
+    }
+}

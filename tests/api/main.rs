@@ -1,0 +1,14 @@
+//! Black-box API tests: the real application on a random port against a
+//! fresh database, on SQLite and (when ESEAL_TEST_PG_URL is set) PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod helpers;
+
+mod applications;
+mod audit_chain;
+mod auth;
+mod health;
+mod matrix;
+mod pages;
