@@ -19,6 +19,7 @@ pub mod installation;
 pub mod issuance;
 pub mod pades;
 pub mod pki;
+pub mod records;
 pub mod seal;
 pub mod signed_data;
 pub mod store;

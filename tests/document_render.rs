@@ -120,7 +120,6 @@ fn a_character_the_font_cannot_draw_is_refused_by_name() {
     v["premises_address"] = json!("青口镇繁荣社区\u{E000}组18号");
     let e = render("business_premises", v, false).unwrap_err();
     assert!(e.contains("U+E000"), "{e}");
-    drop(t);
 }
 
 #[test]

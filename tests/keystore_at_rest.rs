@@ -4,7 +4,7 @@ mod common;
 
 use common::{Backend, TestEnv, backends, eseal, run};
 use eseal::installation::Installation;
-use eseal::seal::{Roster, registry};
+use eseal::seal::registry;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 
 /// Decrypt a key blob independently of the crate, following the documented

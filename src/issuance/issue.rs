@@ -246,6 +246,7 @@ pub async fn issue_in(
         voided_at: None,
         void_reason: None,
         application_id: req.application_id.clone(),
+        signed_digest: pades::byte_range::first_signed_digest(&pdf).map(hex::encode),
     };
     documents::insert(&mut **tx, &row, &pdf).await?;
     Ok((

@@ -28,12 +28,14 @@ pub struct DocumentRow {
     pub voided_at: Option<i64>,
     pub void_reason: Option<String>,
     pub application_id: Option<String>,
+    /// SHA-256 (hex) over the first signature's byte range.
+    pub signed_digest: Option<String>,
 }
 
 macro_rules! doc_cols {
     () => {
         "document_id, number, seal_id, year, seq, kind, holder, fields_json, code_sha256, pdf_sha256, \
-         pades_level, cert_serial_hex, issued_at, issued_by, status, voided_at, void_reason, application_id"
+         pades_level, cert_serial_hex, issued_at, issued_by, status, voided_at, void_reason, application_id, signed_digest"
     };
 }
 
@@ -57,6 +59,7 @@ fn doc_row(r: &AnyRow) -> Result<DocumentRow, sqlx::Error> {
         voided_at: r.try_get(15)?,
         void_reason: r.try_get(16)?,
         application_id: r.try_get(17)?,
+        signed_digest: r.try_get(18)?,
     })
 }
 
@@ -89,7 +92,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     sqlx::query(concat!(
         "INSERT INTO documents (",
         doc_cols!(),
-        ", pdf) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+        ", pdf) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
     ))
     .bind(d.document_id.clone())
     .bind(d.number.clone())
@@ -109,6 +112,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(d.voided_at)
     .bind(d.void_reason.clone())
     .bind(d.application_id.clone())
+    .bind(d.signed_digest.clone())
     .bind(pdf.to_vec())
     .execute(ex)
     .await?;
@@ -125,6 +129,22 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
         " FROM documents WHERE document_id = $1"
     ))
     .bind(id)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.as_ref().map(doc_row).transpose()?)
+}
+
+/// The document whose first signature covers `digest_hex`.
+pub async fn by_signed_digest<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    digest_hex: &str,
+) -> Result<Option<DocumentRow>, StoreError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        doc_cols!(),
+        " FROM documents WHERE signed_digest = $1"
+    ))
+    .bind(digest_hex)
     .fetch_optional(ex)
     .await?;
     Ok(row.as_ref().map(doc_row).transpose()?)

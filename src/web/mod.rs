@@ -12,6 +12,7 @@ mod error;
 mod health;
 mod limiter;
 mod pages;
+pub mod verification;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -73,6 +74,7 @@ pub struct Inner {
     pub(crate) secure_cookies: bool,
     pub(crate) code_limiter: limiter::Limiter,
     pub(crate) login_limiter: limiter::Limiter,
+    pub(crate) verify_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::ops::Deref for AppState {
@@ -92,6 +94,7 @@ impl AppState {
             code_limiter: limiter::Limiter::new(20, 600),
             // 50 failed logins per client per 10 minutes, across usernames.
             login_limiter: limiter::Limiter::new(50, 600),
+            verify_slots: verification::slots(),
         }))
     }
     pub fn store(&self) -> &Store {

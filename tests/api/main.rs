@@ -12,3 +12,4 @@ mod auth;
 mod health;
 mod matrix;
 mod pages;
+mod verify;

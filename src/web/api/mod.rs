@@ -5,6 +5,7 @@ mod clerk;
 pub(crate) mod resident;
 pub(crate) use resident::lookup_by_code;
 pub(crate) mod session;
+pub(crate) mod verify;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -62,8 +63,10 @@ where
         clerk::get_document,
         clerk::document_pdf,
         clerk::void,
+        verify::verify,
+        verify::status,
     ),
-    components(schemas(super::ErrorBody)),
+    components(schemas(super::ErrorBody, crate::records::DocumentStatus)),
     modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;
@@ -91,6 +94,7 @@ pub fn router() -> Router<AppState> {
         .merge(resident::router())
         .merge(session::router())
         .merge(clerk::router())
+        .merge(verify::router())
         .fallback(api_not_found)
 }
 

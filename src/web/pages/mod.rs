@@ -4,6 +4,7 @@
 
 mod clerk;
 mod resident;
+mod verify;
 
 use axum::Router;
 use axum::extract::rejection::FormRejection;
@@ -15,7 +16,10 @@ use minijinja::Environment;
 use super::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(resident::router()).merge(clerk::router())
+    Router::new()
+        .merge(resident::router())
+        .merge(clerk::router())
+        .merge(verify::router())
 }
 
 fn datetime(t: i64) -> String {
@@ -48,7 +52,9 @@ fn build_env() -> Result<Environment<'static>, minijinja::Error> {
         "error.html",
         "login.html",
         "clerk_queue.html",
-        "clerk_application.html"
+        "clerk_application.html",
+        "verify.html",
+        "landing.html"
     );
     Ok(env)
 }
