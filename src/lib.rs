@@ -17,6 +17,7 @@ pub mod ess;
 pub mod font;
 pub mod installation;
 pub mod issuance;
+pub mod metrics;
 pub mod pades;
 pub mod pki;
 pub mod records;

@@ -160,6 +160,19 @@ pub async fn issue_in(
     prepared: Prepared<'_>,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
 ) -> Result<(Issued, DocumentRow), IssueError> {
+    let started = std::time::Instant::now();
+    let level = prepared.material.seal.level;
+    let result = issue_in_inner(ctx, req, prepared, tx).await;
+    crate::metrics::metrics().issuance(level.as_str(), result.is_ok(), started.elapsed());
+    result
+}
+
+async fn issue_in_inner(
+    ctx: &IssueContext<'_>,
+    req: &IssueRequest,
+    prepared: Prepared<'_>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> Result<(Issued, DocumentRow), IssueError> {
     let Prepared {
         template,
         filled,

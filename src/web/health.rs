@@ -1,4 +1,5 @@
-//! `GET /healthz` (the process answers) and `GET /readyz` (the database answers).
+//! `GET /healthz` (the process answers), `GET /readyz` (the database
+//! answers) and `GET /metrics` (Prometheus text format).
 
 use axum::Router;
 use axum::extract::State;
@@ -10,6 +11,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
 }
 
 async fn healthz() -> &'static str {
@@ -26,4 +28,14 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError>
         }
         Err(_) => Err(ApiError::Unavailable { code: "database_unavailable", message: "数据库无响应".into() }),
     }
+}
+
+async fn metrics() -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        crate::metrics::metrics().encode(),
+    )
 }

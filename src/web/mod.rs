@@ -113,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(record_request))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -153,6 +154,19 @@ pub fn router(state: AppState) -> Router {
             ),
         ))
         .with_state(state)
+}
+
+/// Count the request and its latency under its route template.
+async fn record_request(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "<unmatched>".to_string(), |m| m.as_str().to_string());
+    let method = req.method().to_string();
+    let started = std::time::Instant::now();
+    let resp = next.run(req).await;
+    crate::metrics::metrics().request(&method, &route, resp.status().as_u16(), started.elapsed());
+    resp
 }
 
 /// A bound, ready-to-serve application.

@@ -52,6 +52,7 @@ pub async fn verify_upload(state: &AppState, pdf: Bytes) -> Result<Verified, Api
     })
     .await
     .map_err(ApiError::internal)?;
+    crate::metrics::metrics().verification(report.verdict.as_str(), started.elapsed());
     tracing::info!(
         verdict = report.verdict.as_str(),
         signatures = report.signatures.len(),

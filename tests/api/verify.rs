@@ -59,6 +59,13 @@ async fn issued_documents_verify_and_voiding_shows_at_once() {
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.json::<Value>().await.unwrap()["verdict"], "VALID");
 
+        // Prometheus metrics count issuances per seal level and verifications per verdict.
+        let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("eseal_issuances_total{seal_level=\"village\"}"), "{metrics}");
+        assert!(metrics.contains("eseal_verifications_total{verdict=\"VALID\"}"), "{metrics}");
+        assert!(metrics.contains("eseal_http_request_seconds_bucket{route=\"/api/v1/verify\""), "{metrics}");
+        assert!(!metrics.contains(&id), "no document ids in metrics");
+
         // The status endpoint: the code is needed, a wrong one looks like an unknown id.
         let (s, st) = app.call("GET", &format!("/api/v1/documents/{id}/status?c={code}"), None, None).await;
         assert_eq!(s, StatusCode::OK, "{st}");
