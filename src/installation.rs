@@ -142,7 +142,7 @@ impl Installation {
             time::OffsetDateTime::now_utc(),
         )?;
         let now = store::now_unix();
-        let mut tx = store.pool.begin().await?;
+        let mut tx = store.begin_write().await?;
         for m in [&pki.root, &pki.seal_ca, &pki.tsa] {
             store::ca::insert(&mut *tx, m, now).await?;
         }

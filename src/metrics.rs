@@ -66,13 +66,41 @@ impl Metrics {
         let issuance_seconds: HistogramFamily<LevelLabels> = Family::new_with_constructor(seconds);
         let verifications = Family::<VerdictLabels, Counter>::default();
         let verification_seconds = seconds();
-        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
-        registry.register("http_request_seconds", "HTTP request latency by route", request_seconds.clone());
-        registry.register("issuances", "Documents issued, by seal level", issuances.clone());
-        registry.register("issuance_errors", "Failed issuances, by seal level", issuance_errors.clone());
-        registry.register("issuance_seconds", "Issuance latency (number, render, sign, timestamp, store), by seal level", issuance_seconds.clone());
-        registry.register("verifications", "Verifications, by verdict", verifications.clone());
-        registry.register("verification_seconds", "Verification latency", verification_seconds.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_seconds",
+            "HTTP request latency by route",
+            request_seconds.clone(),
+        );
+        registry.register(
+            "issuances",
+            "Documents issued, by seal level",
+            issuances.clone(),
+        );
+        registry.register(
+            "issuance_errors",
+            "Failed issuances, by seal level",
+            issuance_errors.clone(),
+        );
+        registry.register(
+            "issuance_seconds",
+            "Issuance latency (number, render, sign, timestamp, store), by seal level",
+            issuance_seconds.clone(),
+        );
+        registry.register(
+            "verifications",
+            "Verifications, by verdict",
+            verifications.clone(),
+        );
+        registry.register(
+            "verification_seconds",
+            "Verification latency",
+            verification_seconds.clone(),
+        );
         Self {
             registry,
             requests,
@@ -87,10 +115,14 @@ impl Metrics {
 
     /// Record one issuance attempt.
     pub fn issuance(&self, seal_level: &str, ok: bool, took: Duration) {
-        let l = LevelLabels { seal_level: seal_level.to_string() };
+        let l = LevelLabels {
+            seal_level: seal_level.to_string(),
+        };
         if ok {
             self.issuances.get_or_create(&l).inc();
-            self.issuance_seconds.get_or_create(&l).observe(took.as_secs_f64());
+            self.issuance_seconds
+                .get_or_create(&l)
+                .observe(took.as_secs_f64());
         } else {
             self.issuance_errors.get_or_create(&l).inc();
         }
@@ -99,7 +131,9 @@ impl Metrics {
     /// Record one verification.
     pub fn verification(&self, verdict: &str, took: Duration) {
         self.verifications
-            .get_or_create(&VerdictLabels { verdict: verdict.to_string() })
+            .get_or_create(&VerdictLabels {
+                verdict: verdict.to_string(),
+            })
             .inc();
         self.verification_seconds.observe(took.as_secs_f64());
     }
@@ -107,10 +141,16 @@ impl Metrics {
     /// Record one HTTP request.
     pub fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
         self.requests
-            .get_or_create(&RequestLabels { method: method.to_string(), route: route.to_string(), status })
+            .get_or_create(&RequestLabels {
+                method: method.to_string(),
+                route: route.to_string(),
+                status,
+            })
             .inc();
         self.request_seconds
-            .get_or_create(&RouteLabels { route: route.to_string() })
+            .get_or_create(&RouteLabels {
+                route: route.to_string(),
+            })
             .observe(took.as_secs_f64());
     }
 

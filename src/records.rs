@@ -26,14 +26,22 @@ pub struct DocumentStatus {
 fn rfc3339(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| t.to_string())
 }
 
 impl From<&DocumentRow> for DocumentStatus {
     fn from(d: &DocumentRow) -> Self {
         Self {
-            status: if d.status == "voided" { "voided" } else { "valid" }.into(),
+            status: if d.status == "voided" {
+                "voided"
+            } else {
+                "valid"
+            }
+            .into(),
             number: d.number.clone(),
             kind: d.kind.clone(),
             holder: d.holder.clone(),
@@ -48,7 +56,11 @@ impl From<&DocumentRow> for DocumentStatus {
 
 /// The document with `id` if `code` is its verification code. A wrong code
 /// and an unknown id give the same `None`.
-pub async fn with_code(store: &Store, id: &str, code: &str) -> Result<Option<DocumentRow>, StoreError> {
+pub async fn with_code(
+    store: &Store,
+    id: &str,
+    code: &str,
+) -> Result<Option<DocumentRow>, StoreError> {
     if id.len() > 64 || code.is_empty() || code.len() > 16 {
         return Ok(None);
     }

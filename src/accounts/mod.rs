@@ -52,7 +52,9 @@ impl From<sqlx::Error> for AccountError {
 }
 
 /// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Reviews and issues for the seals of their office.
@@ -113,10 +115,13 @@ impl Account {
 
 fn check_username(u: &str) -> Result<(), AccountError> {
     let ok = (3..=32).contains(&u.len())
-        && u
-            .bytes()
+        && u.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if ok { Ok(()) } else { Err(AccountError::BadUsername(u.to_string())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(AccountError::BadUsername(u.to_string()))
+    }
 }
 
 /// Minimum password length accepted from an admin.
@@ -151,15 +156,22 @@ pub async fn add_user(
     check_password(password)?;
     match role {
         Role::Clerk if seals.is_empty() => {
-            return Err(AccountError::Invalid("a clerk needs at least one --seal".into()));
+            return Err(AccountError::Invalid(
+                "a clerk needs at least one --seal".into(),
+            ));
         }
         Role::Admin if !seals.is_empty() => {
-            return Err(AccountError::Invalid("an admin is not bound to seals".into()));
+            return Err(AccountError::Invalid(
+                "an admin is not bound to seals".into(),
+            ));
         }
         _ => {}
     }
     for s in seals {
-        if crate::store::seals::get_seal(&store.pool, s.as_str()).await?.is_none() {
+        if crate::store::seals::get_seal(&store.pool, s.as_str())
+            .await?
+            .is_none()
+        {
             return Err(AccountError::UnknownSeal(s.to_string()));
         }
     }
@@ -180,7 +192,7 @@ pub async fn add_user(
     };
     // Write first (no read before it), so SQLite takes the write lock at
     // once; a duplicate name surfaces as a unique violation.
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     match users::insert(&mut tx, &row, now).await {
         Err(StoreError::Db(sqlx::Error::Database(e))) if e.is_unique_violation() => {
             return Err(AccountError::Exists(username.to_string()));
@@ -190,7 +202,12 @@ pub async fn add_user(
     let detail = format!("role={} seals={}", role.as_str(), seal_ids.join(","));
     audit::append(
         &mut tx,
-        &Event { actor, action: "user.add", detail: &detail, ..Default::default() },
+        &Event {
+            actor,
+            action: "user.add",
+            detail: &detail,
+            ..Default::default()
+        },
         now,
     )
     .await?;
@@ -201,13 +218,23 @@ pub async fn add_user(
 /// Disable an account and end its sessions; its API tokens stop working.
 pub async fn disable_user(store: &Store, username: &str, actor: &str) -> Result<(), AccountError> {
     let now = now_unix();
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     if !users::set_status(&mut *tx, username, "disabled").await? {
         return Err(AccountError::UnknownUser(username.to_string()));
     }
     users::delete_sessions_of(&mut *tx, username).await?;
     let detail = format!("username={username}");
-    audit::append(&mut tx, &Event { actor, action: "user.disable", detail: &detail, ..Default::default() }, now).await?;
+    audit::append(
+        &mut tx,
+        &Event {
+            actor,
+            action: "user.disable",
+            detail: &detail,
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -222,13 +249,23 @@ pub async fn reset_password(
     check_password(password)?;
     let hash = hash_blocking(password.to_string()).await?;
     let now = now_unix();
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     if !users::set_password(&mut *tx, username, &hash, now).await? {
         return Err(AccountError::UnknownUser(username.to_string()));
     }
     users::delete_sessions_of(&mut *tx, username).await?;
     let detail = format!("username={username}");
-    audit::append(&mut tx, &Event { actor, action: "user.reset_password", detail: &detail, ..Default::default() }, now).await?;
+    audit::append(
+        &mut tx,
+        &Event {
+            actor,
+            action: "user.reset_password",
+            detail: &detail,
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -244,9 +281,14 @@ pub fn lock_secs(failures: i64) -> i64 {
 }
 
 /// An active account, if it exists and is not disabled.
-pub async fn active_account(store: &Store, username: &str) -> Result<Option<Account>, AccountError> {
+pub async fn active_account(
+    store: &Store,
+    username: &str,
+) -> Result<Option<Account>, AccountError> {
     let mut conn = store.pool.acquire().await?;
-    let Some(u) = users::get(&mut conn, username).await? else { return Ok(None) };
+    let Some(u) = users::get(&mut conn, username).await? else {
+        return Ok(None);
+    };
     if u.status != "active" {
         return Ok(None);
     }
@@ -256,7 +298,11 @@ pub async fn active_account(store: &Store, username: &str) -> Result<Option<Acco
 /// Check a username and password, with back-off after repeated failures.
 /// Unknown users, disabled users and wrong passwords all give
 /// [`AccountError::BadCredentials`] after the same amount of work.
-pub async fn authenticate(store: &Store, username: &str, password: &str) -> Result<Account, AccountError> {
+pub async fn authenticate(
+    store: &Store,
+    username: &str,
+    password: &str,
+) -> Result<Account, AccountError> {
     let now = now_unix();
     let user = {
         let mut conn = store.pool.acquire().await?;
@@ -275,7 +321,9 @@ pub async fn authenticate(store: &Store, username: &str, password: &str) -> Resu
     let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &phc))
         .await
         .map_err(|e| AccountError::Task(e.to_string()))?;
-    let Some(u) = user else { return Err(AccountError::BadCredentials) };
+    let Some(u) = user else {
+        return Err(AccountError::BadCredentials);
+    };
     if !ok || u.status != "active" {
         if u.status == "active" {
             let n = users::record_failure(&store.pool, &u.username).await?;
@@ -283,7 +331,16 @@ pub async fn authenticate(store: &Store, username: &str, password: &str) -> Resu
             if lock > 0 {
                 users::set_locked_until(&store.pool, &u.username, now + lock).await?;
                 let detail = format!("failures={n} locked_secs={lock}");
-                audit::append_alone(store, &Event { actor: "system", action: "user.locked", detail: &detail, ..Default::default() }).await?;
+                audit::append_alone(
+                    store,
+                    &Event {
+                        actor: "system",
+                        action: "user.locked",
+                        detail: &detail,
+                        ..Default::default()
+                    },
+                )
+                .await?;
             }
         }
         return Err(AccountError::BadCredentials);
@@ -295,17 +352,37 @@ pub async fn authenticate(store: &Store, username: &str, password: &str) -> Resu
 }
 
 /// A new browser session: (cookie value, CSRF token).
-pub async fn start_session(store: &Store, account: &Account) -> Result<(String, String), AccountError> {
+pub async fn start_session(
+    store: &Store,
+    account: &Account,
+) -> Result<(String, String), AccountError> {
     let cookie = crate::crypto::random_token(32)?;
     let csrf = crate::crypto::random_token(24)?;
     let now = now_unix();
-    users::insert_session(&store.pool, &hex::encode(sha256(cookie.as_bytes())), &account.username, &csrf, now, now + SESSION_SECS).await?;
+    users::insert_session(
+        &store.pool,
+        &hex::encode(sha256(cookie.as_bytes())),
+        &account.username,
+        &csrf,
+        now,
+        now + SESSION_SECS,
+    )
+    .await?;
     Ok((cookie, csrf))
 }
 
 /// The account and CSRF token behind a session cookie.
-pub async fn session_account(store: &Store, cookie: &str) -> Result<Option<(Account, String)>, AccountError> {
-    let Some((username, csrf)) = users::session(&store.pool, &hex::encode(sha256(cookie.as_bytes())), now_unix()).await? else {
+pub async fn session_account(
+    store: &Store,
+    cookie: &str,
+) -> Result<Option<(Account, String)>, AccountError> {
+    let Some((username, csrf)) = users::session(
+        &store.pool,
+        &hex::encode(sha256(cookie.as_bytes())),
+        now_unix(),
+    )
+    .await?
+    else {
         return Ok(None);
     };
     Ok(active_account(store, &username).await?.map(|a| (a, csrf)))
@@ -324,7 +401,11 @@ pub struct NewToken {
     pub token: String,
 }
 
-pub async fn create_token(store: &Store, account: &Account, name: &str) -> Result<NewToken, AccountError> {
+pub async fn create_token(
+    store: &Store,
+    account: &Account,
+    name: &str,
+) -> Result<NewToken, AccountError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(AccountError::Invalid("令牌名称须为 1 到 64 个字符".into()));
@@ -332,31 +413,69 @@ pub async fn create_token(store: &Store, account: &Account, name: &str) -> Resul
     let token_id = crate::crypto::random_token(9)?;
     let token = format!("esk_{token_id}_{}", crate::crypto::random_token(32)?);
     let now = now_unix();
-    let mut tx = store.pool.begin().await?;
-    users::insert_token(&mut *tx, &token_id, &account.username, name, &hex::encode(sha256(token.as_bytes())), now).await?;
+    let mut tx = store.begin_write().await?;
+    users::insert_token(
+        &mut *tx,
+        &token_id,
+        &account.username,
+        name,
+        &hex::encode(sha256(token.as_bytes())),
+        now,
+    )
+    .await?;
     let detail = format!("token_id={token_id}");
     let actor = account.actor();
-    audit::append(&mut tx, &Event { actor: &actor, action: "token.create", detail: &detail, ..Default::default() }, now).await?;
+    audit::append(
+        &mut tx,
+        &Event {
+            actor: &actor,
+            action: "token.create",
+            detail: &detail,
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(NewToken { token_id, name: name.to_string(), token })
+    Ok(NewToken {
+        token_id,
+        name: name.to_string(),
+        token,
+    })
 }
 
-pub async fn revoke_token(store: &Store, account: &Account, token_id: &str) -> Result<bool, AccountError> {
+pub async fn revoke_token(
+    store: &Store,
+    account: &Account,
+    token_id: &str,
+) -> Result<bool, AccountError> {
     let now = now_unix();
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     if !users::revoke_token(&mut *tx, &account.username, token_id, now).await? {
         return Ok(false);
     }
     let detail = format!("token_id={token_id}");
     let actor = account.actor();
-    audit::append(&mut tx, &Event { actor: &actor, action: "token.revoke", detail: &detail, ..Default::default() }, now).await?;
+    audit::append(
+        &mut tx,
+        &Event {
+            actor: &actor,
+            action: "token.revoke",
+            detail: &detail,
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
 }
 
 /// The account behind a bearer token, if the token is live and the account active.
 pub async fn token_account(store: &Store, token: &str) -> Result<Option<Account>, AccountError> {
-    let Some(username) = users::token_owner(&store.pool, &hex::encode(sha256(token.as_bytes()))).await? else {
+    let Some(username) =
+        users::token_owner(&store.pool, &hex::encode(sha256(token.as_bytes()))).await?
+    else {
         return Ok(None);
     };
     active_account(store, &username).await

@@ -2,8 +2,8 @@
 //! 2 passes). Hashing is CPU-heavy: async callers run it with
 //! `tokio::task::spawn_blocking`.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::crypto::CryptoError;
 

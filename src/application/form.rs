@@ -175,7 +175,11 @@ mod tests {
         assert!(names.contains(&"exit_entry"));
         assert!(names.contains(&"residence"));
         for k in c.kinds() {
-            assert!(k.fields.iter().any(|f| f.name == APPLICANT_NAME), "{}", k.kind);
+            assert!(
+                k.fields.iter().any(|f| f.name == APPLICANT_NAME),
+                "{}",
+                k.kind
+            );
             assert!(!k.summary.is_empty(), "{} has no summary", k.kind);
         }
     }

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use crate::accounts::Account;
 use crate::audit::{self, Event};
 use crate::crypto::{random_bytes, random_token, sha256};
-use crate::domain::{SealId, SealLevel};
 use crate::document::FieldError;
+use crate::domain::{SealId, SealLevel};
 use crate::issuance::{self, IssueError, IssueRequest, Issuer, new_verification_code};
 use crate::seal::{Seal, SealStatus, registry};
 use crate::store::applications::{self as apps, ApplicationRow};
@@ -231,22 +231,81 @@ fn check_printable(spec: &KindSpec, filled: &crate::document::Filled) -> Result<
     let font = crate::font::shared().map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut errors = Vec::new();
     for f in &spec.fields {
-        let Some(text) = filled.text.get(&f.name) else { continue };
+        let Some(text) = filled.text.get(&f.name) else {
+            continue;
+        };
         if let Err(crate::font::FontError::Uncovered { chars }) = font.check(text) {
-            let shown: Vec<String> = chars.iter().map(|c| format!("「{c}」（U+{:04X}）", *c as u32)).collect();
+            let shown: Vec<String> = chars
+                .iter()
+                .map(|c| format!("「{c}」（U+{:04X}）", *c as u32))
+                .collect();
             errors.push(FieldError {
                 field: f.name.clone(),
                 label: f.label.clone(),
-                message: format!("字库中没有{}，无法打印在证明上，请改用通用规范汉字或到窗口办理", shown.join("、")),
+                message: format!(
+                    "字库中没有{}，无法打印在证明上，请改用通用规范汉字或到窗口办理",
+                    shown.join("、")
+                ),
             });
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Invalid(errors))
+    }
 }
 
 /// Submit an application. Validates the form against the kind, checks the
 /// seal may issue it, stores it and audits it.
-pub async fn submit(store: &Store, catalog: &Catalog, sub: &Submission) -> Result<Receipt, ServiceError> {
+pub async fn submit(
+    store: &Store,
+    catalog: &Catalog,
+    sub: &Submission,
+) -> Result<Receipt, ServiceError> {
+    submit_as(store, catalog, sub, "resident").await
+}
+
+/// A walk-in issuance: the clerk fills in the form for a resident at the
+/// counter and issues at once. The application is recorded (with the
+/// resident's tracking link and code, to hand over) and approved.
+pub async fn issue_walk_in(
+    store: &Store,
+    catalog: &Catalog,
+    issuer: &Issuer,
+    account: &Account,
+    sub: &Submission,
+) -> Result<WalkIn, ServiceError> {
+    if !account.can_act(&sub.seal_id) {
+        return Err(deny(store, account, "walk_in", &sub.seal_id, None, None).await);
+    }
+    let receipt = submit_as(store, catalog, sub, &account.actor()).await?;
+    let a = apps::by_tracking(&store.pool, &token_hash(&receipt.tracking_token))
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let approval = approve(store, issuer, account, &a.application_id).await?;
+    Ok(WalkIn {
+        application_id: a.application_id,
+        receipt,
+        approval,
+    })
+}
+
+/// The outcome of a walk-in issuance.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct WalkIn {
+    pub application_id: String,
+    /// The resident's tracking link secret and access code (hand them over).
+    pub receipt: Receipt,
+    pub approval: Approval,
+}
+
+async fn submit_as(
+    store: &Store,
+    catalog: &Catalog,
+    sub: &Submission,
+    actor: &str,
+) -> Result<Receipt, ServiceError> {
     let spec = catalog.kind(&sub.kind).ok_or(ServiceError::UnknownKind)?;
     let seal_id = SealId::parse(&sub.seal_id).map_err(|_| ServiceError::NotFound)?;
     let seal = match registry::show(store, seal_id.as_str()).await {
@@ -257,9 +316,15 @@ pub async fn submit(store: &Store, catalog: &Catalog, sub: &Submission) -> Resul
     if seal.status != SealStatus::Active || !spec.levels.contains(&seal.level) {
         return Err(ServiceError::SealNotEligible);
     }
-    let filled = catalog.validate(&spec.kind, &sub.fields).map_err(ServiceError::Invalid)?;
+    let filled = catalog
+        .validate(&spec.kind, &sub.fields)
+        .map_err(ServiceError::Invalid)?;
     check_printable(spec, &filled)?;
-    let applicant = filled.text.get(form::APPLICANT_NAME).cloned().unwrap_or_default();
+    let applicant = filled
+        .text
+        .get(form::APPLICANT_NAME)
+        .cloned()
+        .unwrap_or_default();
     let fields_json = filled.json.to_string();
     let tracking_token = random_token(24)?;
     // Same alphabet and length as the documents' verification codes.
@@ -289,8 +354,15 @@ pub async fn submit(store: &Store, catalog: &Catalog, sub: &Submission) -> Resul
             created_at: now,
             updated_at: now,
         };
-        let mut tx = store.pool.begin().await?;
-        match apps::insert(&mut tx, &row, &token_hash(&tracking_token), &code_hash(&number, &access_code)).await {
+        let mut tx = store.begin_write().await?;
+        match apps::insert(
+            &mut tx,
+            &row,
+            &token_hash(&tracking_token),
+            &code_hash(&number, &access_code),
+        )
+        .await
+        {
             Ok(()) => {}
             Err(StoreError::Db(sqlx::Error::Database(e))) if e.is_unique_violation() => continue,
             Err(e) => return Err(e.into()),
@@ -299,7 +371,7 @@ pub async fn submit(store: &Store, catalog: &Catalog, sub: &Submission) -> Resul
         audit::append(
             &mut tx,
             &Event {
-                actor: "resident",
+                actor,
                 action: "application.submit",
                 seal_id: Some(seal_id.as_str()),
                 application_id: Some(&application_id),
@@ -310,13 +382,20 @@ pub async fn submit(store: &Store, catalog: &Catalog, sub: &Submission) -> Resul
         )
         .await?;
         tx.commit().await?;
-        return Ok(Receipt { number, tracking_token, access_code });
+        return Ok(Receipt {
+            number,
+            tracking_token,
+            access_code,
+        });
     }
     Err(ServiceError::Conflict("无法分配申请编号，请重试"))
 }
 
 /// The application behind a private tracking link.
-pub async fn by_tracking(store: &Store, token: &str) -> Result<Option<ApplicationRow>, ServiceError> {
+pub async fn by_tracking(
+    store: &Store,
+    token: &str,
+) -> Result<Option<ApplicationRow>, ServiceError> {
     if token.len() > 64 {
         return Ok(None);
     }
@@ -324,7 +403,11 @@ pub async fn by_tracking(store: &Store, token: &str) -> Result<Option<Applicatio
 }
 
 /// The application with this number and access code.
-pub async fn by_code(store: &Store, number: &str, code: &str) -> Result<Option<ApplicationRow>, ServiceError> {
+pub async fn by_code(
+    store: &Store,
+    number: &str,
+    code: &str,
+) -> Result<Option<ApplicationRow>, ServiceError> {
     let number = number.trim();
     let code = code.trim().to_ascii_uppercase();
     if number.len() > 32 || code.len() > 16 {
@@ -334,14 +417,22 @@ pub async fn by_code(store: &Store, number: &str, code: &str) -> Result<Option<A
 }
 
 /// Build the view of an application.
-pub async fn view(store: &Store, catalog: &Catalog, a: &ApplicationRow) -> Result<ApplicationView, ServiceError> {
-    let status = Status::parse(&a.status).ok_or_else(|| StoreError::Corrupt(format!("status {}", a.status)))?;
+pub async fn view(
+    store: &Store,
+    catalog: &Catalog,
+    a: &ApplicationRow,
+) -> Result<ApplicationView, ServiceError> {
+    let status = Status::parse(&a.status)
+        .ok_or_else(|| StoreError::Corrupt(format!("status {}", a.status)))?;
     let holder = crate::store::seals::get_seal(&store.pool, &a.seal_id)
         .await?
         .map(|s| s.holder)
         .unwrap_or_default();
     let document = match &a.document_id {
-        Some(id) => documents::get(&store.pool, id).await?.as_ref().map(DocumentView::from),
+        Some(id) => documents::get(&store.pool, id)
+            .await?
+            .as_ref()
+            .map(DocumentView::from),
         None => None,
     };
     let json: serde_json::Value =
@@ -351,14 +442,26 @@ pub async fn view(store: &Store, catalog: &Catalog, a: &ApplicationRow) -> Resul
         // Stored before a template changed: show the raw values.
         Err(_) => json
             .as_object()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default(),
     };
     Ok(ApplicationView {
         application_id: a.application_id.clone(),
         number: a.number.clone(),
         kind: a.kind.clone(),
-        kind_title: catalog.kind(&a.kind).map(|k| k.title.clone()).unwrap_or_else(|| a.kind.clone()),
+        kind_title: catalog
+            .kind(&a.kind)
+            .map(|k| k.title.clone())
+            .unwrap_or_else(|| a.kind.clone()),
         seal_id: a.seal_id.clone(),
         seal_holder: holder,
         applicant_name: a.applicant_name.clone(),
@@ -386,7 +489,14 @@ pub async fn queue(
 }
 
 /// Record a refused attempt on another seal's application or document.
-async fn deny(store: &Store, account: &Account, action: &str, seal_id: &str, application_id: Option<&str>, document_id: Option<&str>) -> ServiceError {
+async fn deny(
+    store: &Store,
+    account: &Account,
+    action: &str,
+    seal_id: &str,
+    application_id: Option<&str>,
+    document_id: Option<&str>,
+) -> ServiceError {
     let actor = account.actor();
     let action = format!("denied.{action}");
     let event = Event {
@@ -404,18 +514,39 @@ async fn deny(store: &Store, account: &Account, action: &str, seal_id: &str, app
 }
 
 /// An application a reader may see.
-pub async fn get_readable(store: &Store, account: &Account, id: &str) -> Result<ApplicationRow, ServiceError> {
-    let a = apps::get(&store.pool, id).await?.ok_or(ServiceError::NotFound)?;
+pub async fn get_readable(
+    store: &Store,
+    account: &Account,
+    id: &str,
+) -> Result<ApplicationRow, ServiceError> {
+    let a = apps::get(&store.pool, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     if !account.can_read(&a.seal_id) {
         return Err(ServiceError::Forbidden);
     }
     Ok(a)
 }
 
-async fn get_actionable(store: &Store, account: &Account, id: &str, action: &str) -> Result<ApplicationRow, ServiceError> {
-    let a = apps::get(&store.pool, id).await?.ok_or(ServiceError::NotFound)?;
+async fn get_actionable(
+    store: &Store,
+    account: &Account,
+    id: &str,
+    action: &str,
+) -> Result<ApplicationRow, ServiceError> {
+    let a = apps::get(&store.pool, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     if !account.can_act(&a.seal_id) {
-        return Err(deny(store, account, action, &a.seal_id, Some(&a.application_id), None).await);
+        return Err(deny(
+            store,
+            account,
+            action,
+            &a.seal_id,
+            Some(&a.application_id),
+            None,
+        )
+        .await);
     }
     Ok(a)
 }
@@ -424,15 +555,36 @@ async fn get_actionable(store: &Store, account: &Account, id: &str, action: &str
 pub async fn accept(store: &Store, account: &Account, id: &str) -> Result<(), ServiceError> {
     let a = get_actionable(store, account, id, "accept").await?;
     let now = now_unix();
-    let mut tx = store.pool.begin().await?;
-    if !apps::transition(&mut tx, id, &["submitted"], "under_review", &account.username, None, now).await? {
+    let mut tx = store.begin_write().await?;
+    if !apps::transition(
+        &mut tx,
+        id,
+        &["submitted"],
+        "under_review",
+        &account.username,
+        None,
+        now,
+    )
+    .await?
+    {
         return match Status::parse(&a.status) {
             Some(Status::UnderReview) => Ok(()),
             _ => Err(ServiceError::Conflict("该申请已处理，不能再受理")),
         };
     }
     let actor = account.actor();
-    audit::append(&mut tx, &Event { actor: &actor, action: "application.accept", seal_id: Some(&a.seal_id), application_id: Some(id), ..Default::default() }, now).await?;
+    audit::append(
+        &mut tx,
+        &Event {
+            actor: &actor,
+            action: "application.accept",
+            seal_id: Some(&a.seal_id),
+            application_id: Some(id),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -446,19 +598,46 @@ fn reason_error(message: &str) -> ServiceError {
 }
 
 /// Reject an application with a reason the resident will see.
-pub async fn reject(store: &Store, account: &Account, id: &str, reason: &str) -> Result<(), ServiceError> {
+pub async fn reject(
+    store: &Store,
+    account: &Account,
+    id: &str,
+    reason: &str,
+) -> Result<(), ServiceError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
         return Err(reason_error("请填写不通过的原因（不超过 200 字）"));
     }
     let a = get_actionable(store, account, id, "reject").await?;
     let now = now_unix();
-    let mut tx = store.pool.begin().await?;
-    if !apps::transition(&mut tx, id, &["submitted", "under_review"], "rejected", &account.username, Some(reason), now).await? {
+    let mut tx = store.begin_write().await?;
+    if !apps::transition(
+        &mut tx,
+        id,
+        &["submitted", "under_review"],
+        "rejected",
+        &account.username,
+        Some(reason),
+        now,
+    )
+    .await?
+    {
         return Err(ServiceError::Conflict("该申请已处理，不能再驳回"));
     }
     let actor = account.actor();
-    audit::append(&mut tx, &Event { actor: &actor, action: "application.reject", seal_id: Some(&a.seal_id), application_id: Some(id), detail: reason, ..Default::default() }, now).await?;
+    audit::append(
+        &mut tx,
+        &Event {
+            actor: &actor,
+            action: "application.reject",
+            seal_id: Some(&a.seal_id),
+            application_id: Some(id),
+            detail: reason,
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -472,7 +651,9 @@ pub struct Approval {
 }
 
 async fn existing_document(store: &Store, id: &str) -> Result<Option<DocumentRow>, ServiceError> {
-    let a = apps::get(&store.pool, id).await?.ok_or(ServiceError::NotFound)?;
+    let a = apps::get(&store.pool, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     match a.document_id {
         Some(d) => Ok(documents::get(&store.pool, &d).await?),
         None => Ok(None),
@@ -485,10 +666,18 @@ async fn existing_document(store: &Store, id: &str) -> Result<Option<DocumentRow
 /// take the seal's next number, render, stamp and sign, store the document,
 /// append `application.approve` and `seal.use`. Any failure rolls
 /// everything back; a crash leaves the application as it was.
-pub async fn approve(store: &Store, issuer: &Issuer, account: &Account, id: &str) -> Result<Approval, ServiceError> {
+pub async fn approve(
+    store: &Store,
+    issuer: &Issuer,
+    account: &Account,
+    id: &str,
+) -> Result<Approval, ServiceError> {
     let a = get_actionable(store, account, id, "approve").await?;
     if let Some(d) = existing_document(store, id).await? {
-        return Ok(Approval { document: DocumentView::from(&d), already_issued: true });
+        return Ok(Approval {
+            document: DocumentView::from(&d),
+            already_issued: true,
+        });
     }
     if a.status == Status::Rejected.as_str() {
         return Err(ServiceError::Conflict("该申请已驳回，不能再出具"));
@@ -506,50 +695,127 @@ pub async fn approve(store: &Store, issuer: &Issuer, account: &Account, id: &str
     let ctx = issuer.context();
     let prepared = issuance::prepare(&ctx, &req).await?;
     let now = now_unix();
-    let mut tx = store.pool.begin().await?;
-    if !apps::transition(&mut tx, id, &["submitted", "under_review"], "issued", &account.username, None, now).await? {
+    let mut tx = store.begin_write().await?;
+    if !apps::transition(
+        &mut tx,
+        id,
+        &["submitted", "under_review"],
+        "issued",
+        &account.username,
+        None,
+        now,
+    )
+    .await?
+    {
         drop(tx);
         return match existing_document(store, id).await? {
-            Some(d) => Ok(Approval { document: DocumentView::from(&d), already_issued: true }),
+            Some(d) => Ok(Approval {
+                document: DocumentView::from(&d),
+                already_issued: true,
+            }),
             None => Err(ServiceError::Conflict("该申请已处理")),
         };
     }
     let (issued, row) = issuance::issue_in(&ctx, &req, prepared, &mut tx).await?;
     apps::set_document(&mut tx, id, &issued.document_id).await?;
     let actor = account.actor();
-    let base = Event { actor: &actor, seal_id: Some(&a.seal_id), application_id: Some(id), document_id: Some(&issued.document_id), ..Default::default() };
-    audit::append(&mut tx, &Event { action: "application.approve", ..base.clone() }, now).await?;
-    let detail = format!("number={} cert={} level={}", row.number, row.cert_serial_hex, row.pades_level);
-    audit::append(&mut tx, &Event { action: "seal.use", detail: &detail, ..base }, now).await?;
+    let base = Event {
+        actor: &actor,
+        seal_id: Some(&a.seal_id),
+        application_id: Some(id),
+        document_id: Some(&issued.document_id),
+        ..Default::default()
+    };
+    audit::append(
+        &mut tx,
+        &Event {
+            action: "application.approve",
+            ..base.clone()
+        },
+        now,
+    )
+    .await?;
+    let detail = format!(
+        "number={} cert={} level={}",
+        row.number, row.cert_serial_hex, row.pades_level
+    );
+    audit::append(
+        &mut tx,
+        &Event {
+            action: "seal.use",
+            detail: &detail,
+            ..base
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Approval { document: DocumentView::from(&row), already_issued: false })
+    Ok(Approval {
+        document: DocumentView::from(&row),
+        already_issued: false,
+    })
 }
 
 /// Void an issued document with a reason; verification reflects it at once.
-pub async fn void(store: &Store, account: &Account, document_id: &str, reason: &str) -> Result<DocumentView, ServiceError> {
+pub async fn void(
+    store: &Store,
+    account: &Account,
+    document_id: &str,
+    reason: &str,
+) -> Result<DocumentView, ServiceError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
         return Err(reason_error("请填写作废原因（不超过 200 字）"));
     }
-    let d = documents::get(&store.pool, document_id).await?.ok_or(ServiceError::NotFound)?;
+    let d = documents::get(&store.pool, document_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     if !account.can_act(&d.seal_id) {
-        return Err(deny(store, account, "void", &d.seal_id, d.application_id.as_deref(), Some(document_id)).await);
+        return Err(deny(
+            store,
+            account,
+            "void",
+            &d.seal_id,
+            d.application_id.as_deref(),
+            Some(document_id),
+        )
+        .await);
     }
     let now = now_unix();
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     if !documents::void(&mut *tx, document_id, reason, now).await? {
         return Err(ServiceError::Conflict("该文书已作废"));
     }
     let actor = account.actor();
-    audit::append(&mut tx, &Event { actor: &actor, action: "document.void", seal_id: Some(&d.seal_id), application_id: d.application_id.as_deref(), document_id: Some(document_id), detail: reason }, now).await?;
+    audit::append(
+        &mut tx,
+        &Event {
+            actor: &actor,
+            action: "document.void",
+            seal_id: Some(&d.seal_id),
+            application_id: d.application_id.as_deref(),
+            document_id: Some(document_id),
+            detail: reason,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    let d = documents::get(&store.pool, document_id).await?.ok_or(ServiceError::NotFound)?;
+    let d = documents::get(&store.pool, document_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     Ok(DocumentView::from(&d))
 }
 
 /// A document a reader may see.
-pub async fn document_for(store: &Store, account: &Account, document_id: &str) -> Result<DocumentRow, ServiceError> {
-    let d = documents::get(&store.pool, document_id).await?.ok_or(ServiceError::NotFound)?;
+pub async fn document_for(
+    store: &Store,
+    account: &Account,
+    document_id: &str,
+) -> Result<DocumentRow, ServiceError> {
+    let d = documents::get(&store.pool, document_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     if !account.can_read(&d.seal_id) {
         return Err(ServiceError::Forbidden);
     }
@@ -557,10 +823,19 @@ pub async fn document_for(store: &Store, account: &Account, document_id: &str) -
 }
 
 /// The PDF of the document issued for an application.
-pub async fn pdf_of(store: &Store, a: &ApplicationRow) -> Result<Option<(DocumentRow, Vec<u8>)>, ServiceError> {
-    let Some(id) = &a.document_id else { return Ok(None) };
-    let Some(d) = documents::get(&store.pool, id).await? else { return Ok(None) };
-    let Some(pdf) = documents::pdf(&store.pool, id).await? else { return Ok(None) };
+pub async fn pdf_of(
+    store: &Store,
+    a: &ApplicationRow,
+) -> Result<Option<(DocumentRow, Vec<u8>)>, ServiceError> {
+    let Some(id) = &a.document_id else {
+        return Ok(None);
+    };
+    let Some(d) = documents::get(&store.pool, id).await? else {
+        return Ok(None);
+    };
+    let Some(pdf) = documents::pdf(&store.pool, id).await? else {
+        return Ok(None);
+    };
     Ok(Some((d, pdf)))
 }
 

@@ -78,7 +78,7 @@ pub async fn append(
 
 /// Append one event in a transaction of its own (for refusals, logins).
 pub async fn append_alone(store: &Store, event: &Event<'_>) -> Result<i64, StoreError> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     let seq = append(&mut tx, event, crate::store::now_unix()).await?;
     tx.commit().await?;
     Ok(seq)
@@ -103,7 +103,10 @@ impl std::fmt::Display for ChainProblem {
         match self {
             Self::Edited { seq } => write!(f, "entry {seq} was edited (its hash does not match)"),
             Self::Deleted { seq, expected } => {
-                write!(f, "entries deleted: found {seq} where {expected} was expected")
+                write!(
+                    f,
+                    "entries deleted: found {seq} where {expected} was expected"
+                )
             }
             Self::Reordered { seq } => write!(
                 f,
@@ -141,13 +144,28 @@ pub async fn verify(store: &Store) -> Result<ChainReport, StoreError> {
             count += 1;
             after = e.seq;
             if e.seq != expected_seq {
-                return Ok(report(count, head_hash, ChainProblem::Deleted { seq: e.seq, expected: expected_seq }));
+                return Ok(report(
+                    count,
+                    head_hash,
+                    ChainProblem::Deleted {
+                        seq: e.seq,
+                        expected: expected_seq,
+                    },
+                ));
             }
             if entry_hash(e) != e.hash {
-                return Ok(report(count, head_hash, ChainProblem::Edited { seq: e.seq }));
+                return Ok(report(
+                    count,
+                    head_hash,
+                    ChainProblem::Edited { seq: e.seq },
+                ));
             }
             if e.prev_hash != prev_hash {
-                return Ok(report(count, head_hash, ChainProblem::Reordered { seq: e.seq }));
+                return Ok(report(
+                    count,
+                    head_hash,
+                    ChainProblem::Reordered { seq: e.seq },
+                ));
             }
             prev_hash = e.hash.clone();
             expected_seq += 1;
@@ -155,7 +173,11 @@ pub async fn verify(store: &Store) -> Result<ChainReport, StoreError> {
     }
     let last_seq = expected_seq - 1;
     if last_seq != head_seq || prev_hash != head_hash {
-        return Ok(report(count, head_hash, ChainProblem::HeadMismatch { head_seq, last_seq }));
+        return Ok(report(
+            count,
+            head_hash,
+            ChainProblem::HeadMismatch { head_seq, last_seq },
+        ));
     }
     Ok(ChainReport {
         entries: count,

@@ -25,7 +25,10 @@ pub async fn run(settings: &Settings, cmd: AuditCommand) -> anyhow::Result<i32> 
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         match &report.problem {
-            None => println!("audit chain intact: {} entries, head {}", report.entries, report.head_hash),
+            None => println!(
+                "audit chain intact: {} entries, head {}",
+                report.entries, report.head_hash
+            ),
             Some(p) => println!("audit chain BROKEN: {p}"),
         }
     }

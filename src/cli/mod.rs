@@ -7,8 +7,8 @@ mod issue_cmds;
 mod pki_cmds;
 mod seal_cmds;
 mod serve_cmd;
-mod users_cmds;
 pub mod sign_cmds;
+mod users_cmds;
 pub mod verify_cmd;
 
 use clap::{Parser, Subcommand};

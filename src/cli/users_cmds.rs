@@ -54,11 +54,23 @@ pub async fn run(settings: &Settings, cmd: UsersCommand) -> anyhow::Result<i32> 
     let actor = "cli";
     let result = async {
         match cmd {
-            UsersCommand::Add { username, role, seals, password_stdin } => {
+            UsersCommand::Add {
+                username,
+                role,
+                seals,
+                password_stdin,
+            } => {
                 let (pw, generated) = password_from(password_stdin)?;
                 accounts::add_user(store, &username, role, &seals, &pw, actor).await?;
-                println!("created {} {username} for seal(s): {}", role.as_str(),
-                    seals.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "));
+                println!(
+                    "created {} {username} for seal(s): {}",
+                    role.as_str(),
+                    seals
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
                 if generated {
                     println!("password: {}", pw.as_str());
                 }
@@ -67,7 +79,10 @@ pub async fn run(settings: &Settings, cmd: UsersCommand) -> anyhow::Result<i32> 
                 accounts::disable_user(store, &username, actor).await?;
                 println!("disabled {username}");
             }
-            UsersCommand::ResetPassword { username, password_stdin } => {
+            UsersCommand::ResetPassword {
+                username,
+                password_stdin,
+            } => {
                 let (pw, generated) = password_from(password_stdin)?;
                 accounts::reset_password(store, &username, &pw, actor).await?;
                 println!("password of {username} reset");

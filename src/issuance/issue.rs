@@ -146,7 +146,7 @@ pub async fn prepare<'t>(
 /// Issue one document in its own transaction (see the module docs).
 pub async fn issue(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued, IssueError> {
     let prepared = prepare(ctx, req).await?;
-    let mut tx = ctx.inst.store.pool.begin().await?;
+    let mut tx = ctx.inst.store.begin_write().await?;
     let (issued, _) = issue_in(ctx, req, prepared, &mut tx).await?;
     tx.commit().await?;
     Ok(issued)

@@ -10,6 +10,8 @@ mod numbering;
 pub use identifiers::{
     code_digest, new_document_id, new_verification_code, verification_code_matches,
 };
-pub use issue::{IssueContext, IssueError, IssueRequest, Issued, Prepared, issue, issue_in, prepare};
+pub use issue::{
+    IssueContext, IssueError, IssueRequest, Issued, Prepared, issue, issue_in, prepare,
+};
 pub use issuer::{Issuer, default_level, tsa_client};
 pub use numbering::allocate_number;

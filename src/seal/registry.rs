@@ -233,7 +233,7 @@ pub async fn provision(
         all.extend(p?);
     }
 
-    let mut tx = store.pool.begin().await.map_err(StoreError::from)?;
+    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     for p in &all {
         seals::insert_seal(&mut *tx, &p.seal).await?;
         seals::insert_cert(&mut *tx, &p.cert, &p.key).await?;
@@ -294,7 +294,7 @@ pub async fn revoke(
     id: &str,
     reason: RevocationReason,
 ) -> Result<(), RegistryError> {
-    let mut tx = store.pool.begin().await.map_err(StoreError::from)?;
+    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     let seal = seals::get_seal(&mut *tx, id)
         .await?
         .ok_or_else(|| RegistryError::UnknownSeal(id.into()))?;
@@ -328,7 +328,7 @@ pub async fn rotate(
         holder: seal.holder.clone(),
         inscription: seal.inscription.clone(),
     };
-    let mut tx = store.pool.begin().await.map_err(StoreError::from)?;
+    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     let generation = seals::max_generation(&mut tx, id).await? + 1;
     let issuer = pki.seal_ca_issuer(signer)?;
     let (cert, key) = prepare(
@@ -400,7 +400,7 @@ pub async fn current_crl(
             }
         }
     }
-    let mut tx = store.pool.begin().await.map_err(StoreError::from)?;
+    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     let der = refresh_crl_in(&mut tx, signer, pki).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(der)

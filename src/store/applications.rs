@@ -131,7 +131,9 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
         if seals.is_empty() {
             return Ok(Vec::new());
         }
-        let ph: Vec<String> = (0..seals.len()).map(|i| format!("${}", n + 1 + i)).collect();
+        let ph: Vec<String> = (0..seals.len())
+            .map(|i| format!("${}", n + 1 + i))
+            .collect();
         n += seals.len();
         sql.push_str(&format!(" AND seal_id IN ({})", ph.join(", ")));
     }

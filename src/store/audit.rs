@@ -40,9 +40,7 @@ fn audit_row(r: &AnyRow) -> Result<AuditRow, sqlx::Error> {
 /// seq with the hash of the entry before it. The head row stays locked until
 /// the transaction ends, so concurrent appenders (any number of processes)
 /// queue here and never fork the chain.
-pub async fn claim_next(
-    tx: &mut sqlx::Transaction<'_, Any>,
-) -> Result<(i64, String), StoreError> {
+pub async fn claim_next(tx: &mut sqlx::Transaction<'_, Any>) -> Result<(i64, String), StoreError> {
     let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut **tx)
         .await?;

@@ -44,6 +44,19 @@ pub struct Store {
     pub backend: Backend,
 }
 
+impl Store {
+    /// Begin a transaction that will write. On SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`), so concurrent writers wait for each
+    /// other (busy timeout) instead of failing when a reading transaction
+    /// tries to upgrade; PostgreSQL uses row locks and a plain `BEGIN`.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+}
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The default SQLite URL for a data dir.

@@ -41,11 +41,18 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> He
 
 /// Constant-time string comparison for secrets.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The anonymous CSRF token: the cookie's, or a new one to set.
-pub fn anon_csrf(state: &AppState, headers: &HeaderMap) -> Result<(String, Option<HeaderValue>), ApiError> {
+pub fn anon_csrf(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(String, Option<HeaderValue>), ApiError> {
     if let Some(t) = cookie(headers, CSRF_COOKIE).filter(|t| t.len() >= 22 && t.len() <= 64) {
         return Ok((t, None));
     }
@@ -63,7 +70,10 @@ pub fn check_anon_csrf(headers: &HeaderMap, form_token: &str) -> Result<(), ApiE
 }
 
 pub fn csrf_failed() -> ApiError {
-    ApiError::Forbidden { code: "csrf_failed", message: "页面已过期或来源不明，请刷新页面后重试".into() }
+    ApiError::Forbidden {
+        code: "csrf_failed",
+        message: "页面已过期或来源不明，请刷新页面后重试".into(),
+    }
 }
 
 fn is_safe(m: &Method) -> bool {
@@ -98,7 +108,11 @@ impl FromRequestParts<AppState> for ApiUser {
             return Err(ApiError::unauthenticated());
         };
         if !is_safe(&parts.method) {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !same_secret(sent, &csrf) {
                 return Err(csrf_failed());
             }
@@ -108,7 +122,10 @@ impl FromRequestParts<AppState> for ApiUser {
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::Unauthorized { code: "invalid_token", message: "访问令牌无效或已吊销".into() }
+    ApiError::Unauthorized {
+        code: "invalid_token",
+        message: "访问令牌无效或已吊销".into(),
+    }
 }
 
 /// A logged-in clerk or admin on the pages.
@@ -120,18 +137,28 @@ pub struct PageUser {
 
 impl PageUser {
     pub fn check_csrf(&self, form_token: &str) -> Result<(), ApiError> {
-        if same_secret(form_token, &self.csrf) { Ok(()) } else { Err(csrf_failed()) }
+        if same_secret(form_token, &self.csrf) {
+            Ok(())
+        } else {
+            Err(csrf_failed())
+        }
     }
 }
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = super::pages::PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(c) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(ApiError::unauthenticated().into());
         };
-        match accounts::session_account(state.store(), &c).await.map_err(ApiError::from)? {
+        match accounts::session_account(state.store(), &c)
+            .await
+            .map_err(ApiError::from)?
+        {
             Some((account, csrf)) => Ok(Self { account, csrf }),
             None => Err(ApiError::unauthenticated().into()),
         }
@@ -145,7 +172,10 @@ mod tests {
     #[test]
     fn finds_cookies_among_several() {
         let mut h = HeaderMap::new();
-        h.append(header::COOKIE, HeaderValue::from_static("a=1; eseal_session=abc"));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; eseal_session=abc"),
+        );
         h.append(header::COOKIE, HeaderValue::from_static("eseal_csrf=xyz"));
         assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie(&h, CSRF_COOKIE).as_deref(), Some("xyz"));

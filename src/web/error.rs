@@ -65,15 +65,24 @@ impl ApiError {
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::BadRequest { code, message: message.into() }
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn unauthenticated() -> Self {
-        Self::Unauthorized { code: "unauthenticated", message: "请先登录".into() }
+        Self::Unauthorized {
+            code: "unauthenticated",
+            message: "请先登录".into(),
+        }
     }
 
     pub fn forbidden() -> Self {
-        Self::Forbidden { code: "forbidden", message: "无权对该印章的申请或文书执行此操作".into() }
+        Self::Forbidden {
+            code: "forbidden",
+            message: "无权对该印章的申请或文书执行此操作".into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -95,7 +104,11 @@ impl ApiError {
     /// The body the client sees. Logs internal errors (once, here).
     pub fn body(&self) -> ErrorBody {
         if let Self::InvalidFields(errors) = self {
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("；");
+            let message = errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("；");
             return ErrorBody {
                 code: "invalid_field".into(),
                 message,
@@ -105,19 +118,30 @@ impl ApiError {
         }
         let (code, message, field) = match self {
             Self::BadRequest { code, message } => (*code, message.clone(), None),
-            Self::Invalid { field, message } => ("invalid_field", message.clone(), Some(field.clone())),
-            Self::Unauthorized { code, message } | Self::Forbidden { code, message } | Self::Unavailable { code, message } => {
-                (*code, message.clone(), None)
+            Self::Invalid { field, message } => {
+                ("invalid_field", message.clone(), Some(field.clone()))
             }
+            Self::Unauthorized { code, message }
+            | Self::Forbidden { code, message }
+            | Self::Unavailable { code, message } => (*code, message.clone(), None),
             Self::NotFound => ("not_found", "未找到，或链接已失效".to_string(), None),
             Self::Conflict(m) => ("conflict", m.clone(), None),
             Self::PayloadTooLarge => ("payload_too_large", "提交的内容过大".to_string(), None),
-            Self::UnsupportedMediaType => ("unsupported_media_type", "不支持的内容类型".to_string(), None),
+            Self::UnsupportedMediaType => (
+                "unsupported_media_type",
+                "不支持的内容类型".to_string(),
+                None,
+            ),
             Self::TooManyRequests { message, .. } => ("too_many_requests", message.clone(), None),
             Self::Internal(_) => ("internal", "服务器内部错误，请稍后再试".to_string(), None),
             Self::InvalidFields(_) => ("invalid_field", String::new(), None),
         };
-        ErrorBody { code: code.into(), message, field, errors: Vec::new() }
+        ErrorBody {
+            code: code.into(),
+            message,
+            field,
+            errors: Vec::new(),
+        }
     }
 
     fn log(&self) {
@@ -161,21 +185,32 @@ impl From<sqlx::Error> for ApiError {
 impl From<IssueError> for ApiError {
     fn from(e: IssueError) -> Self {
         match e {
-            IssueError::UnknownKind(_) => Self::Invalid { field: "kind".into(), message: "没有这种文书类型".into() },
-            IssueError::Fields(errors) | IssueError::Render(RenderError::Fields(errors)) => Self::InvalidFields(errors),
-            IssueError::LevelNotAllowed { .. } | IssueError::Render(RenderError::LevelNotAllowed { .. }) => {
-                Self::Invalid { field: "seal_id".into(), message: "该单位不能出具这种文书".into() }
+            IssueError::UnknownKind(_) => Self::Invalid {
+                field: "kind".into(),
+                message: "没有这种文书类型".into(),
+            },
+            IssueError::Fields(errors) | IssueError::Render(RenderError::Fields(errors)) => {
+                Self::InvalidFields(errors)
             }
-            IssueError::Render(RenderError::Font(f)) | IssueError::Font(f) => {
-                Self::Invalid { field: "fields".into(), message: format!("文书无法排版：{f}") }
-            }
+            IssueError::LevelNotAllowed { .. }
+            | IssueError::Render(RenderError::LevelNotAllowed { .. }) => Self::Invalid {
+                field: "seal_id".into(),
+                message: "该单位不能出具这种文书".into(),
+            },
+            IssueError::Render(RenderError::Font(f)) | IssueError::Font(f) => Self::Invalid {
+                field: "fields".into(),
+                message: format!("文书无法排版：{f}"),
+            },
             IssueError::Registry(RegistryError::UnknownSeal(_)) => Self::NotFound,
             IssueError::Registry(RegistryError::NoKey(_) | RegistryError::AlreadyRevoked(_)) => {
                 Self::Conflict("该印章当前不可用（已吊销或无有效密钥）".into())
             }
             IssueError::Sign(crate::pades::PadesError::Timestamp(t)) => {
                 tracing::warn!(error = %t, "timestamp authority unavailable");
-                Self::Unavailable { code: "tsa_unavailable", message: "时间戳服务暂不可用，文书未出具，请稍后再试".into() }
+                Self::Unavailable {
+                    code: "tsa_unavailable",
+                    message: "时间戳服务暂不可用，文书未出具，请稍后再试".into(),
+                }
             }
             other => Self::internal(other),
         }
@@ -187,10 +222,14 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::NotFound => Self::NotFound,
             ServiceError::Forbidden => Self::forbidden(),
-            ServiceError::UnknownKind => Self::Invalid { field: "kind".into(), message: "没有这种文书类型".into() },
-            ServiceError::SealNotEligible => {
-                Self::Invalid { field: "seal_id".into(), message: "该单位不能出具这种文书，请重新选择".into() }
-            }
+            ServiceError::UnknownKind => Self::Invalid {
+                field: "kind".into(),
+                message: "没有这种文书类型".into(),
+            },
+            ServiceError::SealNotEligible => Self::Invalid {
+                field: "seal_id".into(),
+                message: "该单位不能出具这种文书，请重新选择".into(),
+            },
             ServiceError::Invalid(errors) => Self::InvalidFields(errors),
             ServiceError::Conflict(m) => Self::Conflict(m.into()),
             ServiceError::Issue(i) => i.into(),
@@ -202,14 +241,18 @@ impl From<ServiceError> for ApiError {
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
-            AccountError::BadCredentials => {
-                Self::Unauthorized { code: "bad_credentials", message: "用户名或密码错误".into() }
-            }
+            AccountError::BadCredentials => Self::Unauthorized {
+                code: "bad_credentials",
+                message: "用户名或密码错误".into(),
+            },
             AccountError::Locked(secs) => Self::TooManyRequests {
                 retry_after: secs,
                 message: format!("登录失败次数过多，请 {} 分钟后再试", (secs + 59) / 60),
             },
-            AccountError::Invalid(m) => Self::Invalid { field: "name".into(), message: m },
+            AccountError::Invalid(m) => Self::Invalid {
+                field: "name".into(),
+                message: m,
+            },
             other => Self::internal(other),
         }
     }

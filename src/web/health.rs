@@ -24,9 +24,15 @@ async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError>
         Ok(Ok(_)) => Ok("ready"),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness: database unreachable");
-            Err(ApiError::Unavailable { code: "database_unavailable", message: "数据库不可用".into() })
+            Err(ApiError::Unavailable {
+                code: "database_unavailable",
+                message: "数据库不可用".into(),
+            })
         }
-        Err(_) => Err(ApiError::Unavailable { code: "database_unavailable", message: "数据库无响应".into() }),
+        Err(_) => Err(ApiError::Unavailable {
+            code: "database_unavailable",
+            message: "数据库无响应".into(),
+        }),
     }
 }
 

@@ -15,14 +15,20 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(max: u32, window_secs: i64) -> Self {
-        Self { max, window_secs, hits: Mutex::new(HashMap::new()) }
+        Self {
+            max,
+            window_secs,
+            hits: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Seconds to wait if `ip` is over its budget, else `None`.
     pub fn check(&self, ip: IpAddr, now: i64) -> Option<i64> {
         let hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
         match hits.get(&ip) {
-            Some((start, n)) if *n >= self.max && now < start + self.window_secs => Some(start + self.window_secs - now),
+            Some((start, n)) if *n >= self.max && now < start + self.window_secs => {
+                Some(start + self.window_secs - now)
+            }
             _ => None,
         }
     }

@@ -26,8 +26,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::application::Catalog;
-use crate::document::Templates;
 use crate::configuration::Settings;
+use crate::document::Templates;
 use crate::installation::Installation;
 use crate::issuance::Issuer;
 use crate::store::Store;
@@ -200,10 +200,14 @@ impl Application {
     }
 
     /// Serve until `shutdown` completes, then finish in-flight requests.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await

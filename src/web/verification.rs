@@ -29,14 +29,20 @@ pub struct Verified {
 
 /// Verify `pdf` with the installation's trust anchor, CRL and registry.
 pub async fn verify_upload(state: &AppState, pdf: Bytes) -> Result<Verified, ApiError> {
-    let _permit = state.verify_slots.acquire().await.map_err(ApiError::internal)?;
+    let _permit = state
+        .verify_slots
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     let issuer = &state.services.issuer;
     let inst = &issuer.inst;
     let crl = crate::seal::registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
         .await
         .map_err(ApiError::internal)?;
     let mut trust = TrustStore::new();
-    trust.add_anchor(&inst.pki.root.cert_der).map_err(ApiError::internal)?;
+    trust
+        .add_anchor(&inst.pki.root.cert_der)
+        .map_err(ApiError::internal)?;
     trust.add_crl(&crl).map_err(ApiError::internal)?;
     let store = inst.store.clone();
     let handle = tokio::runtime::Handle::current();
@@ -92,7 +98,9 @@ pub async fn read_pdf(req: Request) -> Result<Bytes, ApiError> {
         }
         found.ok_or_else(|| ApiError::bad_request("no_file", "请选择要验证的 PDF 文件"))?
     } else if ct.starts_with("application/pdf") || ct.starts_with("application/octet-stream") {
-        Bytes::from_request(req, &()).await.map_err(|e| too_large(&e))?
+        Bytes::from_request(req, &())
+            .await
+            .map_err(|e| too_large(&e))?
     } else {
         return Err(ApiError::UnsupportedMediaType);
     };

@@ -9,7 +9,9 @@ use crate::common::{backends, eseal, run};
 use crate::helpers::{IssuerMode, spawn_app};
 
 async fn rows(store: &Store) -> Vec<AuditRow> {
-    eseal::store::audit::page(&store.pool, 0, 100_000).await.unwrap()
+    eseal::store::audit::page(&store.pool, 0, 100_000)
+        .await
+        .unwrap()
 }
 
 async fn put(store: &Store, r: &AuditRow) {
@@ -53,9 +55,17 @@ async fn concurrent_appends_from_processes_and_pools_keep_one_chain() {
                 let actor = format!("pool-{p}");
                 for i in 0..25 {
                     let detail = format!("n={i}");
-                    audit::append_alone(&store, &Event { actor: &actor, action: "test.append", detail: &detail, ..Default::default() })
-                        .await
-                        .unwrap();
+                    audit::append_alone(
+                        &store,
+                        &Event {
+                            actor: &actor,
+                            action: "test.append",
+                            detail: &detail,
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .unwrap();
                 }
                 store.close().await;
             }));
@@ -64,9 +74,16 @@ async fn concurrent_appends_from_processes_and_pools_keep_one_chain() {
         let mut children = Vec::new();
         for i in 0..4 {
             let mut c = eseal(&app.env);
-            c.args(["users", "add", "--username", &format!("proc-{i}"), "--role", "admin"])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped());
+            c.args([
+                "users",
+                "add",
+                "--username",
+                &format!("proc-{i}"),
+                "--role",
+                "admin",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
             children.push(c.spawn().unwrap());
         }
         for t in tasks {
@@ -74,12 +91,20 @@ async fn concurrent_appends_from_processes_and_pools_keep_one_chain() {
         }
         for c in children {
             let out = c.wait_with_output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let all = rows(&app.store).await;
         assert_eq!(all.len(), before + 100 + 4);
         let seqs: Vec<i64> = all.iter().map(|r| r.seq).collect();
-        assert_eq!(seqs, (1..=all.len() as i64).collect::<Vec<_>>(), "no gaps, no duplicates");
+        assert_eq!(
+            seqs,
+            (1..=all.len() as i64).collect::<Vec<_>>(),
+            "no gaps, no duplicates"
+        );
         let report = audit::verify(&app.store).await.unwrap();
         assert_eq!(report.problem, None);
         assert_eq!(report.entries, all.len() as i64);
@@ -96,7 +121,17 @@ async fn audit_verify_names_the_first_edited_deleted_or_reordered_entry() {
         let app = spawn_app(b, IssuerMode::Works).await;
         for i in 0..6 {
             let d = format!("n={i}");
-            audit::append_alone(&app.store, &Event { actor: "t", action: "test.append", detail: &d, ..Default::default() }).await.unwrap();
+            audit::append_alone(
+                &app.store,
+                &Event {
+                    actor: "t",
+                    action: "test.append",
+                    detail: &d,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
         }
         let orig = rows(&app.store).await;
         let n = orig.len();
@@ -107,7 +142,10 @@ async fn audit_verify_names_the_first_edited_deleted_or_reordered_entry() {
         let mut e = orig[2].clone();
         e.detail = "role=admin seals=".into();
         put(store, &e).await;
-        assert_eq!(audit::verify(store).await.unwrap().problem, Some(ChainProblem::Edited { seq: 3 }));
+        assert_eq!(
+            audit::verify(store).await.unwrap().problem,
+            Some(ChainProblem::Edited { seq: 3 })
+        );
         let (ok, out) = cli_verify(&app.env);
         assert!(!ok);
         assert!(out.contains("entry 3 was edited"), "{out}");
@@ -115,8 +153,17 @@ async fn audit_verify_names_the_first_edited_deleted_or_reordered_entry() {
         assert_eq!(audit::verify(store).await.unwrap().problem, None);
 
         // Deleted: a middle entry removed.
-        sqlx::query("DELETE FROM audit_log WHERE seq = 5").execute(&store.pool).await.unwrap();
-        assert_eq!(audit::verify(store).await.unwrap().problem, Some(ChainProblem::Deleted { seq: 6, expected: 5 }));
+        sqlx::query("DELETE FROM audit_log WHERE seq = 5")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            audit::verify(store).await.unwrap().problem,
+            Some(ChainProblem::Deleted {
+                seq: 6,
+                expected: 5
+            })
+        );
         insert(store, &orig[4]).await;
         assert_eq!(audit::verify(store).await.unwrap().problem, None);
 
@@ -129,16 +176,26 @@ async fn audit_verify_names_the_first_edited_deleted_or_reordered_entry() {
         y.hash = audit::entry_hash(&y);
         put(store, &x).await;
         put(store, &y).await;
-        assert_eq!(audit::verify(store).await.unwrap().problem, Some(ChainProblem::Reordered { seq: 6 }));
+        assert_eq!(
+            audit::verify(store).await.unwrap().problem,
+            Some(ChainProblem::Reordered { seq: 6 })
+        );
         put(store, &orig[5]).await;
         put(store, &orig[6]).await;
         assert_eq!(audit::verify(store).await.unwrap().problem, None);
 
         // Deleted from the end: the head row no longer matches.
-        sqlx::query("DELETE FROM audit_log WHERE seq = $1").bind(n as i64).execute(&store.pool).await.unwrap();
+        sqlx::query("DELETE FROM audit_log WHERE seq = $1")
+            .bind(n as i64)
+            .execute(&store.pool)
+            .await
+            .unwrap();
         assert_eq!(
             audit::verify(store).await.unwrap().problem,
-            Some(ChainProblem::HeadMismatch { head_seq: n as i64, last_seq: n as i64 - 1 })
+            Some(ChainProblem::HeadMismatch {
+                head_seq: n as i64,
+                last_seq: n as i64 - 1
+            })
         );
         let (ok, _) = cli_verify(&app.env);
         assert!(!ok);

@@ -13,7 +13,13 @@ async fn session_cookie_is_httponly_strict_and_secure_over_https() {
     for attr in ["httponly", "samesite=strict", "secure", "path=/"] {
         assert!(c.contains(attr), "{attr} missing: {c}");
     }
-    let r = app.http.get(app.url("/api/v1/me")).header("cookie", &s.cookie).send().await.unwrap();
+    let r = app
+        .http
+        .get(app.url("/api/v1/me"))
+        .header("cookie", &s.cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let me: serde_json::Value = r.json().await.unwrap();
     assert_eq!(me["username"], "clerk-a");
@@ -29,18 +35,54 @@ async fn cookie_sessions_need_the_csrf_header_for_changes() {
         let s = app.login("clerk-a").await;
         let (id, _) = app.submit_id(SEAL_A).await;
         let url = app.url(&format!("/api/v1/applications/{id}/accept"));
-        let r = app.http.post(&url).header("cookie", &s.cookie).send().await.unwrap();
+        let r = app
+            .http
+            .post(&url)
+            .header("cookie", &s.cookie)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
-        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "csrf_failed");
-        let r = app.http.post(&url).header("cookie", &s.cookie).header("x-csrf-token", "wrong").send().await.unwrap();
+        assert_eq!(
+            r.json::<serde_json::Value>().await.unwrap()["code"],
+            "csrf_failed"
+        );
+        let r = app
+            .http
+            .post(&url)
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", "wrong")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
-        let r = app.http.post(&url).header("cookie", &s.cookie).header("x-csrf-token", &s.csrf).send().await.unwrap();
+        let r = app
+            .http
+            .post(&url)
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
 
         // Logout ends the session.
-        let r = app.http.delete(app.url("/api/v1/session")).header("cookie", &s.cookie).header("x-csrf-token", &s.csrf).send().await.unwrap();
+        let r = app
+            .http
+            .delete(app.url("/api/v1/session"))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
-        let r = app.http.get(app.url("/api/v1/me")).header("cookie", &s.cookie).send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url("/api/v1/me"))
+            .header("cookie", &s.cookie)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         app.stop().await;
     }
@@ -54,9 +96,17 @@ async fn repeated_failures_lock_the_account_then_a_reset_unlocks_it() {
             let http = app.http.clone();
             let url = app.url("/api/v1/session");
             async move {
-                let r = http.post(url).json(&json!({"username": "clerk-a", "password": pw})).send().await.unwrap();
+                let r = http
+                    .post(url)
+                    .json(&json!({"username": "clerk-a", "password": pw}))
+                    .send()
+                    .await
+                    .unwrap();
                 let s = r.status();
-                let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+                let retry = r
+                    .headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap().to_string());
                 (s, retry, r.json::<serde_json::Value>().await.unwrap())
             }
         };
@@ -72,20 +122,44 @@ async fn repeated_failures_lock_the_account_then_a_reset_unlocks_it() {
         assert_eq!(v["code"], "too_many_requests");
         let retry: i64 = retry.expect("Retry-After").parse().unwrap();
         assert!((1..=30).contains(&retry), "{retry}");
-        assert!(app.audit_actions().await.iter().any(|(_, a)| a == "user.locked"));
+        assert!(
+            app.audit_actions()
+                .await
+                .iter()
+                .any(|(_, a)| a == "user.locked")
+        );
 
         // Unknown users look the same as wrong passwords.
-        let r = app.http.post(app.url("/api/v1/session")).json(&json!({"username": "nobody", "password": "x"})).send().await.unwrap();
+        let r = app
+            .http
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "nobody", "password": "x"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "bad_credentials");
+        assert_eq!(
+            r.json::<serde_json::Value>().await.unwrap()["code"],
+            "bad_credentials"
+        );
 
         // The admin resets the password from the CLI: unlocked, new password works.
         let mut cmd = eseal(&app.env);
         cmd.args(["users", "reset-password", "clerk-a"]);
         let (ok, out, err) = run(&mut cmd);
         assert!(ok, "{err}");
-        let new_pw = out.lines().find_map(|l| l.strip_prefix("password: ")).expect("printed password").to_string();
-        let r = app.http.post(app.url("/api/v1/session")).json(&json!({"username": "clerk-a", "password": new_pw})).send().await.unwrap();
+        let new_pw = out
+            .lines()
+            .find_map(|l| l.strip_prefix("password: "))
+            .expect("printed password")
+            .to_string();
+        let r = app
+            .http
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "clerk-a", "password": new_pw}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         app.stop().await;
     }
@@ -97,31 +171,77 @@ async fn users_cli_adds_disables_and_validates() {
         let app = spawn_app(b, IssuerMode::Works).await;
         // Password from stdin.
         let mut cmd = eseal(&app.env);
-        cmd.args(["users", "add", "--username", "clerk-c", "--role", "clerk", "--seal", SEAL_A])
-            .args(["--password-stdin"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
+        cmd.args([
+            "users",
+            "add",
+            "--username",
+            "clerk-c",
+            "--role",
+            "clerk",
+            "--seal",
+            SEAL_A,
+        ])
+        .args(["--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"a long enough password\n")
+            .unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(!String::from_utf8_lossy(&out.stdout).contains("password:"));
-        let r = app.http.post(app.url("/api/v1/session")).json(&json!({"username": "clerk-c", "password": "a long enough password"})).send().await.unwrap();
+        let r = app
+            .http
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "clerk-c", "password": "a long enough password"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
 
         // Generated password.
-        let (ok, out, err) = run(eseal(&app.env).args(["users", "add", "--username", "admin-2", "--role", "admin"]));
+        let (ok, out, err) =
+            run(eseal(&app.env).args(["users", "add", "--username", "admin-2", "--role", "admin"]));
         assert!(ok, "{err}");
-        let pw = out.lines().find_map(|l| l.strip_prefix("password: ")).unwrap();
+        let pw = out
+            .lines()
+            .find_map(|l| l.strip_prefix("password: "))
+            .unwrap();
         assert!(pw.len() >= 16);
 
         // Refusals: unknown seal, clerk without seal, duplicate, bad role.
         for args in [
-            vec!["users", "add", "--username", "x-1", "--role", "clerk", "--seal", "320707999999-01"],
+            vec![
+                "users",
+                "add",
+                "--username",
+                "x-1",
+                "--role",
+                "clerk",
+                "--seal",
+                "320707999999-01",
+            ],
             vec!["users", "add", "--username", "x-2", "--role", "clerk"],
-            vec!["users", "add", "--username", "clerk-a", "--role", "clerk", "--seal", SEAL_A],
+            vec![
+                "users",
+                "add",
+                "--username",
+                "clerk-a",
+                "--role",
+                "clerk",
+                "--seal",
+                SEAL_A,
+            ],
             vec!["users", "add", "--username", "x-3", "--role", "root"],
             vec!["users", "disable", "nobody"],
         ] {
@@ -134,15 +254,33 @@ async fn users_cli_adds_disables_and_validates() {
         let t = app.token("clerk-b").await;
         let (ok, _, err) = run(eseal(&app.env).args(["users", "disable", "clerk-b"]));
         assert!(ok, "{err}");
-        let r = app.http.get(app.url("/api/v1/me")).header("cookie", &s.cookie).send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url("/api/v1/me"))
+            .header("cookie", &s.cookie)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         let (s2, _) = app.call("GET", "/api/v1/me", Some(&t), None).await;
         assert_eq!(s2, StatusCode::UNAUTHORIZED);
-        let r = app.http.post(app.url("/api/v1/session")).json(&json!({"username": "clerk-b", "password": PASSWORD})).send().await.unwrap();
+        let r = app
+            .http
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"username": "clerk-b", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
         // The hashes in the database are argon2id, never the password.
-        let hash: String = sqlx::Row::get(&sqlx::query("SELECT password_hash FROM users WHERE username = 'clerk-c'").fetch_one(&app.store.pool).await.unwrap(), 0);
+        let hash: String = sqlx::Row::get(
+            &sqlx::query("SELECT password_hash FROM users WHERE username = 'clerk-c'")
+                .fetch_one(&app.store.pool)
+                .await
+                .unwrap(),
+            0,
+        );
         assert!(hash.starts_with("$argon2id$"));
         assert!(!hash.contains("a long enough password"));
         app.stop().await;
@@ -161,27 +299,69 @@ async fn api_tokens_are_created_listed_used_and_revoked() {
         let (_, list) = app.call("GET", "/api/v1/tokens", Some(&token), None).await;
         let list = list.as_array().unwrap();
         assert_eq!(list.len(), 1);
-        assert!(!list[0].to_string().contains(&token[10..]), "the secret is never listed");
+        assert!(
+            !list[0].to_string().contains(&token[10..]),
+            "the secret is never listed"
+        );
         let tid = list[0]["token_id"].as_str().unwrap().to_string();
         // Stored hashed only.
-        let n: i64 = sqlx::Row::get(&sqlx::query("SELECT COUNT(*) FROM api_tokens WHERE token_sha256 = $1").bind(hex::encode(eseal::crypto::sha256(token.as_bytes()))).fetch_one(&app.store.pool).await.unwrap(), 0);
+        let n: i64 = sqlx::Row::get(
+            &sqlx::query("SELECT COUNT(*) FROM api_tokens WHERE token_sha256 = $1")
+                .bind(hex::encode(eseal::crypto::sha256(token.as_bytes())))
+                .fetch_one(&app.store.pool)
+                .await
+                .unwrap(),
+            0,
+        );
         assert_eq!(n, 1);
 
         // Someone else cannot revoke it; an empty name is refused.
         let other = app.token("clerk-b").await;
-        let (s, _) = app.call("DELETE", &format!("/api/v1/tokens/{tid}"), Some(&other), None).await;
+        let (s, _) = app
+            .call(
+                "DELETE",
+                &format!("/api/v1/tokens/{tid}"),
+                Some(&other),
+                None,
+            )
+            .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
-        let (s, v) = app.call("POST", "/api/v1/tokens", Some(&token), Some(json!({"name": " "}))).await;
+        let (s, v) = app
+            .call(
+                "POST",
+                "/api/v1/tokens",
+                Some(&token),
+                Some(json!({"name": " "})),
+            )
+            .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 
-        let (s, _) = app.call("DELETE", &format!("/api/v1/tokens/{tid}"), Some(&token), None).await;
+        let (s, _) = app
+            .call(
+                "DELETE",
+                &format!("/api/v1/tokens/{tid}"),
+                Some(&token),
+                None,
+            )
+            .await;
         assert_eq!(s, StatusCode::NO_CONTENT);
         let (s, v) = app.call("GET", "/api/v1/me", Some(&token), None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
         assert_eq!(v["code"], "invalid_token");
-        let (s, v) = app.call("GET", "/api/v1/me", Some("esk_forged_token"), None).await;
-        assert_eq!((s, v["code"].as_str().unwrap()), (StatusCode::UNAUTHORIZED, "invalid_token"));
-        let r = app.http.get(app.url("/api/v1/me")).header("authorization", "Basic abc").send().await.unwrap();
+        let (s, v) = app
+            .call("GET", "/api/v1/me", Some("esk_forged_token"), None)
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str().unwrap()),
+            (StatusCode::UNAUTHORIZED, "invalid_token")
+        );
+        let r = app
+            .http
+            .get(app.url("/api/v1/me"))
+            .header("authorization", "Basic abc")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         app.stop().await;
     }

@@ -9,7 +9,13 @@ async fn health_readiness_request_ids_and_json_404s() {
         let app = spawn_app(b, IssuerMode::Works).await;
         let r = app.http.get(app.url("/healthz")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
-        let id = r.headers().get("x-request-id").expect("request id").to_str().unwrap().to_string();
+        let id = r
+            .headers()
+            .get("x-request-id")
+            .expect("request id")
+            .to_str()
+            .unwrap()
+            .to_string();
         assert_eq!(id.len(), 36, "a UUID: {id}");
         assert_eq!(r.text().await.unwrap(), "ok");
 
@@ -18,7 +24,13 @@ async fn health_readiness_request_ids_and_json_404s() {
         assert_eq!(r.text().await.unwrap(), "ready");
 
         // A request id sent by a proxy is kept.
-        let r = app.http.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url("/healthz"))
+            .header("x-request-id", "abc-123")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.headers()["x-request-id"], "abc-123");
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
         assert_eq!(r.headers()["referrer-policy"], "no-referrer");

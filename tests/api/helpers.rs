@@ -23,18 +23,24 @@ use crate::common::{Backend, TestEnv};
 pub const SEAL_A: &str = "320707100002-01";
 pub const SEAL_B: &str = "320707100004-01";
 pub const SEAL_TOWN: &str = "320707100000-01";
+/// A district office's seal: may issue none of the village certificates.
+pub const SEAL_DISTRICT: &str = "320707000000-01";
 pub const PASSWORD: &str = "correct horse battery staple";
 
 fn mini_roster() -> Vec<u8> {
-    let full = std::fs::read_to_string(crate::common::repo().join("keys-example/roster.csv")).unwrap();
+    let full =
+        std::fs::read_to_string(crate::common::repo().join("keys-example/roster.csv")).unwrap();
     let mut lines = full.lines();
     let mut out = vec![lines.next().unwrap().to_string()];
     for l in lines {
-        if [SEAL_A, SEAL_B, SEAL_TOWN, "320707100006-01"].iter().any(|s| l.starts_with(s)) {
+        if [SEAL_A, SEAL_B, SEAL_TOWN, SEAL_DISTRICT, "320707100006-01"]
+            .iter()
+            .any(|s| l.starts_with(s))
+        {
             out.push(l.to_string());
         }
     }
-    assert_eq!(out.len(), 5);
+    assert_eq!(out.len(), 6);
     (out.join("\n") + "\n").into_bytes()
 }
 
@@ -62,11 +68,24 @@ pub struct TestApp {
 /// Spawn the app with a fresh installation, four seals, and three accounts:
 /// `clerk-a` (seal A), `clerk-b` (seal B), `admin`.
 pub async fn spawn_app(backend: Backend, mode: IssuerMode) -> TestApp {
+    // Server logs go to the failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,eseal=info"))
+        .with_test_writer()
+        .try_init();
     let env = TestEnv::new(backend).await;
     Installation::init(&env.settings).await.expect("init");
     let inst = Installation::open(&env.settings).await.expect("open");
     let roster = Roster::parse(&mini_roster()).expect("roster");
-    registry::provision(&inst.store, inst.signer.as_ref(), &inst.pki, &roster, &|| {}).await.expect("provision");
+    registry::provision(
+        &inst.store,
+        inst.signer.as_ref(),
+        &inst.pki,
+        &roster,
+        &|| {},
+    )
+    .await
+    .expect("provision");
     let store = inst.store.clone();
     for (u, role, seals) in [
         ("clerk-a", Role::Clerk, vec![SEAL_A]),
@@ -75,7 +94,9 @@ pub async fn spawn_app(backend: Backend, mode: IssuerMode) -> TestApp {
         ("admin", Role::Admin, vec![]),
     ] {
         let seals: Vec<SealId> = seals.iter().map(|s| SealId::parse(s).unwrap()).collect();
-        accounts::add_user(&store, u, role, &seals, PASSWORD, "test").await.expect("add user");
+        accounts::add_user(&store, u, role, &seals, PASSWORD, "test")
+            .await
+            .expect("add user");
     }
     let templates = Arc::new(Templates::load_dir(&Templates::builtin_dir()).expect("templates"));
     let public_url = inst.public_url.clone();
@@ -83,9 +104,16 @@ pub async fn spawn_app(backend: Backend, mode: IssuerMode) -> TestApp {
     let mut issuer = Issuer::new(inst, templates.clone()).expect("issuer");
     if mode == IssuerMode::TsaDown {
         // A port nothing listens on: connection refused at once.
-        let down = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let down = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
         issuer.tsa = Arc::new(
-            eseal::tsa::HttpTsaClient::new(&format!("http://{down}/tsa"), std::time::Duration::from_secs(2)).unwrap(),
+            eseal::tsa::HttpTsaClient::new(
+                &format!("http://{down}/tsa"),
+                std::time::Duration::from_secs(2),
+            )
+            .unwrap(),
         );
     }
     let issuer = Arc::new(issuer);
@@ -95,7 +123,9 @@ pub async fn spawn_app(backend: Backend, mode: IssuerMode) -> TestApp {
         issuer: issuer.clone(),
         public_url,
     };
-    let app = Application::from_services(services, SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind");
+    let app = Application::from_services(services, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind");
     let port = app.port();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
@@ -154,7 +184,11 @@ impl TestApp {
         let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
         let cookie = set_cookie.split(';').next().unwrap().to_string();
         let body: Value = r.json().await.unwrap();
-        Session { cookie, csrf: body["csrf_token"].as_str().unwrap().to_string(), set_cookie }
+        Session {
+            cookie,
+            csrf: body["csrf_token"].as_str().unwrap().to_string(),
+            set_cookie,
+        }
     }
 
     /// A bearer token for `username`.
@@ -170,11 +204,20 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED);
-        r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+        r.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// A JSON request as `who` (a bearer token, or anonymous).
-    pub async fn call(&self, method: &str, path: &str, who: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        who: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut rb = self.http.request(m, self.url(path));
         if let Some(t) = who {
@@ -185,7 +228,11 @@ impl TestApp {
         }
         let r = rb.send().await.unwrap();
         let status = r.status();
-        let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
         let bytes = r.bytes().await.unwrap();
         let v = if ct.starts_with("application/json") {
             serde_json::from_slice(&bytes).unwrap()
@@ -197,7 +244,14 @@ impl TestApp {
 
     /// Submit a valid business-premises application to `seal`.
     pub async fn submit(&self, seal: &str) -> Value {
-        let (s, v) = self.call("POST", "/api/v1/applications", None, Some(application_body(seal))).await;
+        let (s, v) = self
+            .call(
+                "POST",
+                "/api/v1/applications",
+                None,
+                Some(application_body(seal)),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         v
     }
@@ -206,7 +260,9 @@ impl TestApp {
     pub async fn submit_id(&self, seal: &str) -> (String, String) {
         let r = self.submit(seal).await;
         let token = r["tracking_token"].as_str().unwrap().to_string();
-        let (s, v) = self.call("GET", &format!("/api/v1/track/{token}"), None, None).await;
+        let (s, v) = self
+            .call("GET", &format!("/api/v1/track/{token}"), None, None)
+            .await;
         assert_eq!(s, StatusCode::OK);
         (v["application_id"].as_str().unwrap().to_string(), token)
     }
@@ -214,7 +270,14 @@ impl TestApp {
     /// Submit and issue a document on `seal` with `clerk_token`; returns its id.
     pub async fn issued_document(&self, seal: &str, clerk_token: &str) -> String {
         let (id, _) = self.submit_id(seal).await;
-        let (s, v) = self.call("POST", &format!("/api/v1/applications/{id}/approve"), Some(clerk_token), None).await;
+        let (s, v) = self
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{id}/approve"),
+                Some(clerk_token),
+                None,
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         v["document"]["document_id"].as_str().unwrap().to_string()
     }
@@ -222,12 +285,17 @@ impl TestApp {
     /// How many documents the store holds.
     pub async fn document_count(&self) -> i64 {
         use sqlx::Row;
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM documents").fetch_one(&self.store.pool).await.unwrap();
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM documents")
+            .fetch_one(&self.store.pool)
+            .await
+            .unwrap();
         row.try_get::<i64, _>("n").unwrap()
     }
 
     pub async fn audit_actions(&self) -> Vec<(String, String)> {
-        let rows = eseal::store::audit::page(&self.store.pool, 0, 100_000).await.unwrap();
+        let rows = eseal::store::audit::page(&self.store.pool, 0, 100_000)
+            .await
+            .unwrap();
         rows.into_iter().map(|r| (r.actor, r.action)).collect()
     }
 }

@@ -106,12 +106,28 @@ impl Tokens {
 }
 
 /// Run one cell; returns the status and the target application id, if any.
-async fn cell(app: &TestApp, t: &Tokens, ep: Ep, who: Who, seal: &str) -> (StatusCode, Option<String>) {
+async fn cell(
+    app: &TestApp,
+    t: &Tokens,
+    ep: Ep,
+    who: Who,
+    seal: &str,
+) -> (StatusCode, Option<String>) {
     let tok = t.of(who);
     let (method, path, body, target): (&str, String, Option<Value>, Option<String>) = match ep {
         Ep::Kinds => ("GET", "/api/v1/kinds".into(), None, None),
-        Ep::Seals => ("GET", "/api/v1/kinds/business_premises/seals".into(), None, None),
-        Ep::Submit => ("POST", "/api/v1/applications".into(), Some(application_body(seal)), None),
+        Ep::Seals => (
+            "GET",
+            "/api/v1/kinds/business_premises/seals".into(),
+            None,
+            None,
+        ),
+        Ep::Submit => (
+            "POST",
+            "/api/v1/applications".into(),
+            Some(application_body(seal)),
+            None,
+        ),
         Ep::Track => {
             let (id, token) = app.submit_id(seal).await;
             ("GET", format!("/api/v1/track/{token}"), None, Some(id))
@@ -123,7 +139,11 @@ async fn cell(app: &TestApp, t: &Tokens, ep: Ep, who: Who, seal: &str) -> (Statu
                 Ep::GetApp => ("GET", format!("/api/v1/applications/{id}"), None),
                 Ep::Accept => ("POST", format!("/api/v1/applications/{id}/accept"), None),
                 Ep::Approve => ("POST", format!("/api/v1/applications/{id}/approve"), None),
-                _ => ("POST", format!("/api/v1/applications/{id}/reject"), Some(json!({"reason": "材料不全"}))),
+                _ => (
+                    "POST",
+                    format!("/api/v1/applications/{id}/reject"),
+                    Some(json!({"reason": "材料不全"})),
+                ),
             };
             (m, p, b, Some(id))
         }
@@ -132,13 +152,22 @@ async fn cell(app: &TestApp, t: &Tokens, ep: Ep, who: Who, seal: &str) -> (Statu
             let (m, p, b) = match ep {
                 Ep::GetDoc => ("GET", format!("/api/v1/documents/{doc}"), None),
                 Ep::DocPdf => ("GET", format!("/api/v1/documents/{doc}/pdf"), None),
-                _ => ("POST", format!("/api/v1/documents/{doc}/void"), Some(json!({"reason": "测试作废"}))),
+                _ => (
+                    "POST",
+                    format!("/api/v1/documents/{doc}/void"),
+                    Some(json!({"reason": "测试作废"})),
+                ),
             };
             (m, p, b, Some(doc))
         }
         Ep::Me => ("GET", "/api/v1/me".into(), None, None),
         Ep::ListTokens => ("GET", "/api/v1/tokens".into(), None, None),
-        Ep::CreateToken => ("POST", "/api/v1/tokens".into(), Some(json!({"name": "matrix"})), None),
+        Ep::CreateToken => (
+            "POST",
+            "/api/v1/tokens".into(),
+            Some(json!({"name": "matrix"})),
+            None,
+        ),
     };
     let (s, _) = app.call(method, &path, tok, body).await;
     (s, target)
@@ -148,7 +177,11 @@ async fn cell(app: &TestApp, t: &Tokens, ep: Ep, who: Who, seal: &str) -> (Statu
 async fn authorization_matrix() {
     for b in backends() {
         let app = spawn_app(b, IssuerMode::Works).await;
-        let t = Tokens { a: app.token("clerk-a").await, b: app.token("clerk-b").await, admin: app.token("admin").await };
+        let t = Tokens {
+            a: app.token("clerk-a").await,
+            b: app.token("clerk-b").await,
+            admin: app.token("admin").await,
+        };
         let mut failures = Vec::new();
         let mut cells = 0;
         for ep in ALL {
@@ -164,36 +197,74 @@ async fn authorization_matrix() {
                     let (got, _) = cell(&app, &t, ep, *who, seal).await;
                     cells += 1;
                     if got.as_u16() != exp[j] {
-                        failures.push(format!("{ep:?} on {seal} as {who:?}: expected {}, got {got}", exp[j]));
+                        failures.push(format!(
+                            "{ep:?} on {seal} as {who:?}: expected {}, got {got}",
+                            exp[j]
+                        ));
                     }
                 }
             }
         }
-        assert!(failures.is_empty(), "{} of {cells} cells wrong:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} of {cells} cells wrong:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
         assert_eq!(cells, 15 * 2 * 4);
 
         // Queues: each clerk sees only their seal; the admin sees both.
         let seals_in = |v: &Value| -> std::collections::BTreeSet<String> {
-            v.as_array().unwrap().iter().map(|a| a["seal_id"].as_str().unwrap().to_string()).collect()
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["seal_id"].as_str().unwrap().to_string())
+                .collect()
         };
-        let (_, qa) = app.call("GET", "/api/v1/applications", Some(&t.a), None).await;
-        let (_, qb) = app.call("GET", "/api/v1/applications", Some(&t.b), None).await;
-        let (_, qx) = app.call("GET", "/api/v1/applications", Some(&t.admin), None).await;
+        let (_, qa) = app
+            .call("GET", "/api/v1/applications", Some(&t.a), None)
+            .await;
+        let (_, qb) = app
+            .call("GET", "/api/v1/applications", Some(&t.b), None)
+            .await;
+        let (_, qx) = app
+            .call("GET", "/api/v1/applications", Some(&t.admin), None)
+            .await;
         assert_eq!(seals_in(&qa), [SEAL_A.to_string()].into());
         assert_eq!(seals_in(&qb), [SEAL_B.to_string()].into());
-        assert_eq!(seals_in(&qx), [SEAL_A.to_string(), SEAL_B.to_string()].into());
+        assert_eq!(
+            seals_in(&qx),
+            [SEAL_A.to_string(), SEAL_B.to_string()].into()
+        );
 
         // Every refused action on another seal was audited, naming the seal.
-        let rows = eseal::store::audit::page(&app.store.pool, 0, 100_000).await.unwrap();
-        for (actor, seal) in [("user:clerk-b", SEAL_A), ("user:clerk-a", SEAL_B), ("user:admin", SEAL_A), ("user:admin", SEAL_B)] {
-            for action in ["denied.accept", "denied.approve", "denied.reject", "denied.void"] {
+        let rows = eseal::store::audit::page(&app.store.pool, 0, 100_000)
+            .await
+            .unwrap();
+        for (actor, seal) in [
+            ("user:clerk-b", SEAL_A),
+            ("user:clerk-a", SEAL_B),
+            ("user:admin", SEAL_A),
+            ("user:admin", SEAL_B),
+        ] {
+            for action in [
+                "denied.accept",
+                "denied.approve",
+                "denied.reject",
+                "denied.void",
+            ] {
                 assert!(
-                    rows.iter().any(|r| r.actor == actor && r.action == action && r.seal_id.as_deref() == Some(seal)),
+                    rows.iter().any(|r| r.actor == actor
+                        && r.action == action
+                        && r.seal_id.as_deref() == Some(seal)),
                     "{actor} {action} on {seal} not audited"
                 );
             }
         }
-        assert_eq!(eseal::audit::verify(&app.store).await.unwrap().problem, None);
+        assert_eq!(
+            eseal::audit::verify(&app.store).await.unwrap().problem,
+            None
+        );
         app.stop().await;
     }
 }

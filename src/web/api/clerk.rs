@@ -9,7 +9,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::{ApiJson, pdf_response};
-use crate::application::{self as service, ApplicationView, Approval, DocumentView, Status};
+use crate::application::{
+    self as service, ApplicationView, Approval, DocumentView, Status, Submission, WalkIn,
+};
 use crate::web::auth::ApiUser;
 use crate::web::{ApiError, AppState, ErrorBody};
 
@@ -19,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/applications/{id}/accept", post(accept))
         .route("/api/v1/applications/{id}/approve", post(approve))
         .route("/api/v1/applications/{id}/reject", post(reject))
+        .route("/api/v1/documents", post(walk_in))
         .route("/api/v1/documents/{id}", get(get_document))
         .route("/api/v1/documents/{id}/pdf", get(document_pdf))
         .route("/api/v1/documents/{id}/void", post(void))
@@ -40,7 +43,10 @@ pub async fn list_applications(
 ) -> Result<Json<Vec<ApplicationView>>, ApiError> {
     let status = match q.status.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::bad_request("invalid_status", "无效的状态筛选"))?),
+        Some(s) => Some(
+            Status::parse(s)
+                .ok_or_else(|| ApiError::bad_request("invalid_status", "无效的状态筛选"))?,
+        ),
     };
     let rows = service::queue(state.store(), &a, status).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -60,14 +66,20 @@ pub async fn get_application(
     Path(id): Path<String>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let row = service::get_readable(state.store(), &a, &id).await?;
-    Ok(Json(service::view(state.store(), state.catalog(), &row).await?))
+    Ok(Json(
+        service::view(state.store(), state.catalog(), &row).await?,
+    ))
 }
 
 /// Accept for review (submitted → under review).
 #[utoipa::path(post, path = "/api/v1/applications/{id}/accept", tag = "clerk", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn accept(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn accept(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     service::accept(state.store(), &a, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -84,8 +96,34 @@ pub async fn approve(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Approval>), ApiError> {
     let r = service::approve(state.store(), &state.services.issuer, &a, &id).await?;
-    let code = if r.already_issued { StatusCode::OK } else { StatusCode::CREATED };
+    let code = if r.already_issued {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok((code, Json(r)))
+}
+
+/// Issue directly for a walk-in resident: the form is checked like a
+/// resident's, recorded as an application, and issued at once. The answer
+/// carries the resident's tracking link secret and access code.
+#[utoipa::path(post, path = "/api/v1/documents", tag = "clerk", security(("bearer" = [])),
+    request_body = Submission,
+    responses((status = 201, body = WalkIn), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn walk_in(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    ApiJson(sub): ApiJson<Submission>,
+) -> Result<(StatusCode, Json<WalkIn>), ApiError> {
+    let r = service::issue_walk_in(
+        state.store(),
+        state.catalog(),
+        &state.services.issuer,
+        &a,
+        &sub,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(r)))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -112,7 +150,11 @@ pub async fn reject(
 #[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "clerk", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = DocumentView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_document(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>) -> Result<Json<DocumentView>, ApiError> {
+pub async fn get_document(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentView>, ApiError> {
     let d = service::document_for(state.store(), &a, &id).await?;
     Ok(Json(DocumentView::from(&d)))
 }
@@ -121,9 +163,15 @@ pub async fn get_document(State(state): State<AppState>, ApiUser(a): ApiUser, Pa
 #[utoipa::path(get, path = "/api/v1/documents/{id}/pdf", tag = "clerk", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn document_pdf(State(state): State<AppState>, ApiUser(a): ApiUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn document_pdf(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let d = service::document_for(state.store(), &a, &id).await?;
-    let pdf = crate::store::documents::pdf(&state.store().pool, &id).await?.ok_or(ApiError::NotFound)?;
+    let pdf = crate::store::documents::pdf(&state.store().pool, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(pdf_response(&d.number, pdf))
 }
 
@@ -137,5 +185,7 @@ pub async fn void(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<Reason>,
 ) -> Result<Json<DocumentView>, ApiError> {
-    Ok(Json(service::void(state.store(), &a, &id, &r.reason).await?))
+    Ok(Json(
+        service::void(state.store(), &a, &id, &r.reason).await?,
+    ))
 }

@@ -63,6 +63,7 @@ where
         clerk::get_document,
         clerk::document_pdf,
         clerk::void,
+        clerk::walk_in,
         verify::verify,
         verify::status,
     ),

@@ -19,7 +19,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/kinds", get(kinds))
         .route("/api/v1/kinds/{kind}/seals", get(seals_for_kind))
-        .route("/api/v1/applications", post(submit).get(super::clerk::list_applications))
+        .route(
+            "/api/v1/applications",
+            post(submit).get(super::clerk::list_applications),
+        )
         .route("/api/v1/track", post(track_by_code))
         .route("/api/v1/track/{token}", get(track))
         .route("/api/v1/track/{token}/document", get(track_document))
@@ -71,7 +74,10 @@ pub async fn seals_for_kind(
     Query(q): Query<SealQuery>,
 ) -> Result<Json<Vec<SealChoice>>, ApiError> {
     let q = q.q.filter(|q| q.chars().count() <= 30);
-    let seals = state.catalog().eligible_seals(state.store(), &kind, q.as_deref(), 50).await?;
+    let seals = state
+        .catalog()
+        .eligible_seals(state.store(), &kind, q.as_deref(), 50)
+        .await?;
     Ok(Json(seals.iter().map(SealChoice::from).collect()))
 }
 
@@ -89,8 +95,17 @@ pub struct SubmitResponse {
 
 impl SubmitResponse {
     fn new(r: Receipt, public_url: &str) -> Self {
-        let tracking_url = format!("{}/a/{}", public_url.trim_end_matches('/'), r.tracking_token);
-        Self { number: r.number, tracking_token: r.tracking_token, access_code: r.access_code, tracking_url }
+        let tracking_url = format!(
+            "{}/a/{}",
+            public_url.trim_end_matches('/'),
+            r.tracking_token
+        );
+        Self {
+            number: r.number,
+            tracking_token: r.tracking_token,
+            access_code: r.access_code,
+            tracking_url,
+        }
     }
 }
 
@@ -102,16 +117,26 @@ pub async fn submit(
     ApiJson(sub): ApiJson<Submission>,
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
     let r = service::submit(state.store(), state.catalog(), &sub).await?;
-    Ok((StatusCode::CREATED, Json(SubmitResponse::new(r, &state.services.public_url))))
+    Ok((
+        StatusCode::CREATED,
+        Json(SubmitResponse::new(r, &state.services.public_url)),
+    ))
 }
 
 /// An application's status by its private tracking token.
 #[utoipa::path(get, path = "/api/v1/track/{token}", tag = "resident",
     params(("token" = String, Path)),
     responses((status = 200, body = ApplicationView), (status = 404, body = ErrorBody)))]
-pub async fn track(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<ApplicationView>, ApiError> {
-    let a = service::by_tracking(state.store(), &token).await?.ok_or(ApiError::NotFound)?;
-    Ok(Json(service::view(state.store(), state.catalog(), &a).await?))
+pub async fn track(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let a = service::by_tracking(state.store(), &token)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(
+        service::view(state.store(), state.catalog(), &a).await?,
+    ))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -129,7 +154,9 @@ pub async fn track_by_code(
     ApiJson(q): ApiJson<CodeLookup>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let a = lookup_by_code(&state, peer, &q.number, &q.access_code).await?;
-    Ok(Json(service::view(state.store(), state.catalog(), &a).await?))
+    Ok(Json(
+        service::view(state.store(), state.catalog(), &a).await?,
+    ))
 }
 
 /// Number + code lookup with a per-client budget of failures.
@@ -141,7 +168,10 @@ pub(crate) async fn lookup_by_code(
 ) -> Result<crate::store::applications::ApplicationRow, ApiError> {
     let now = now_unix();
     if let Some(wait) = state.code_limiter.check(peer.ip(), now) {
-        return Err(ApiError::TooManyRequests { retry_after: wait, message: "查询次数过多，请稍后再试".into() });
+        return Err(ApiError::TooManyRequests {
+            retry_after: wait,
+            message: "查询次数过多，请稍后再试".into(),
+        });
     }
     match service::by_code(state.store(), number, code).await? {
         Some(a) => Ok(a),
@@ -156,8 +186,15 @@ pub(crate) async fn lookup_by_code(
 #[utoipa::path(get, path = "/api/v1/track/{token}/document", tag = "resident",
     params(("token" = String, Path)),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody)))]
-pub async fn track_document(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, ApiError> {
-    let a = service::by_tracking(state.store(), &token).await?.ok_or(ApiError::NotFound)?;
-    let (d, pdf) = service::pdf_of(state.store(), &a).await?.ok_or(ApiError::NotFound)?;
+pub async fn track_document(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let a = service::by_tracking(state.store(), &token)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let (d, pdf) = service::pdf_of(state.store(), &a)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(pdf_response(&d.number, pdf))
 }

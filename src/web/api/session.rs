@@ -10,8 +10,8 @@ use axum::{Json, Router};
 
 use super::ApiJson;
 use crate::accounts::{self, Account, NewToken};
-use crate::store::users::TokenRow;
 use crate::store::now_unix;
+use crate::store::users::TokenRow;
 use crate::web::auth::{self, ApiUser, SESSION_COOKIE};
 use crate::web::{ApiError, AppState, ErrorBody};
 
@@ -45,8 +45,15 @@ pub async fn login(
     ApiJson(c): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
     let (account, cookie, csrf) = do_login(&state, peer, &c.username, &c.password).await?;
-    let mut resp = Json(SessionInfo { account, csrf_token: csrf }).into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, auth::set_cookie(&state, SESSION_COOKIE, &cookie, accounts::SESSION_SECS));
+    let mut resp = Json(SessionInfo {
+        account,
+        csrf_token: csrf,
+    })
+    .into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        auth::set_cookie(&state, SESSION_COOKIE, &cookie, accounts::SESSION_SECS),
+    );
     Ok(resp)
 }
 
@@ -59,7 +66,10 @@ pub(crate) async fn do_login(
 ) -> Result<(Account, String, String), ApiError> {
     let now = now_unix();
     if let Some(wait) = state.login_limiter.check(peer.ip(), now) {
-        return Err(ApiError::TooManyRequests { retry_after: wait, message: "登录尝试过多，请稍后再试".into() });
+        return Err(ApiError::TooManyRequests {
+            retry_after: wait,
+            message: "登录尝试过多，请稍后再试".into(),
+        });
     }
     if username.len() > 64 || password.len() > 256 {
         state.login_limiter.fail(peer.ip(), now);
@@ -83,12 +93,19 @@ pub(crate) async fn do_login(
 /// Log out: ends the session.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, _user: ApiUser, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if let Some(c) = auth::cookie(&headers, SESSION_COOKIE) {
         accounts::end_session(state.store(), &c).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, auth::set_cookie(&state, SESSION_COOKIE, "", 0));
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        auth::set_cookie(&state, SESSION_COOKIE, "", 0),
+    );
     Ok(resp)
 }
 
@@ -102,8 +119,13 @@ pub async fn me(ApiUser(a): ApiUser) -> Json<Account> {
 /// The caller's API tokens (without their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "session", security(("bearer" = [])),
     responses((status = 200, body = Vec<TokenRow>), (status = 401, body = ErrorBody)))]
-pub async fn list_tokens(State(state): State<AppState>, ApiUser(a): ApiUser) -> Result<Json<Vec<TokenRow>>, ApiError> {
-    Ok(Json(crate::store::users::tokens_of(&state.store().pool, &a.username).await?))
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+) -> Result<Json<Vec<TokenRow>>, ApiError> {
+    Ok(Json(
+        crate::store::users::tokens_of(&state.store().pool, &a.username).await?,
+    ))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -120,7 +142,10 @@ pub async fn create_token(
     ApiUser(a): ApiUser,
     ApiJson(r): ApiJson<NewTokenRequest>,
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
-    Ok((StatusCode::CREATED, Json(accounts::create_token(state.store(), &a, &r.name).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(accounts::create_token(state.store(), &a, &r.name).await?),
+    ))
 }
 
 /// Revoke one of the caller's tokens.

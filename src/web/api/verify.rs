@@ -30,7 +30,10 @@ pub fn router() -> Router<AppState> {
     responses(
         (status = 200, description = "The verification report (verdict VALID, VALID_WITH_WARNINGS, INVALID or INDETERMINATE, with every reason in Chinese and English)", body = Object),
         (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
-pub async fn verify(State(state): State<AppState>, req: Request) -> Result<Json<crate::verify::Report>, ApiError> {
+pub async fn verify(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<crate::verify::Report>, ApiError> {
     let pdf = read_pdf(req).await?;
     Ok(Json(verify_upload(&state, pdf).await?.report))
 }
@@ -67,7 +70,10 @@ pub(crate) async fn document_with_code(
 ) -> Result<crate::store::documents::DocumentRow, ApiError> {
     let now = now_unix();
     if let Some(wait) = state.code_limiter.check(peer.ip(), now) {
-        return Err(ApiError::TooManyRequests { retry_after: wait, message: "查询次数过多，请稍后再试".into() });
+        return Err(ApiError::TooManyRequests {
+            retry_after: wait,
+            message: "查询次数过多，请稍后再试".into(),
+        });
     }
     match records::with_code(state.store(), id, code).await? {
         Some(d) => Ok(d),

@@ -27,7 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/clerk/documents/{id}/void", post(void))
 }
 
-async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
     let (csrf, cookie) = anon_csrf(&state, &headers)?;
     let mut resp = render("login.html", context! { csrf })?.into_response();
     if let Some(c) = cookie {
@@ -54,13 +57,18 @@ async fn login(
     match crate::web::api::session::do_login(&state, peer, f.username.trim(), &f.password).await {
         Ok((_, cookie, _)) => {
             let mut resp = Redirect::to("/clerk").into_response();
-            resp.headers_mut()
-                .insert(header::SET_COOKIE, auth::set_cookie(&state, SESSION_COOKIE, &cookie, accounts::SESSION_SECS));
+            resp.headers_mut().insert(
+                header::SET_COOKIE,
+                auth::set_cookie(&state, SESSION_COOKIE, &cookie, accounts::SESSION_SECS),
+            );
             Ok(resp)
         }
         Err(e @ (ApiError::Unauthorized { .. } | ApiError::TooManyRequests { .. })) => {
             let status = e.status();
-            let html = render("login.html", context! { csrf => f.csrf, error => e.body().message })?;
+            let html = render(
+                "login.html",
+                context! { csrf => f.csrf, error => e.body().message },
+            )?;
             Ok((status, html).into_response())
         }
         Err(e) => Err(e.into()),
@@ -84,7 +92,10 @@ async fn logout(
         accounts::end_session(state.store(), &c).await?;
     }
     let mut resp = Redirect::to("/clerk/login").into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, auth::set_cookie(&state, SESSION_COOKIE, "", 0));
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        auth::set_cookie(&state, SESSION_COOKIE, "", 0),
+    );
     Ok(resp)
 }
 
@@ -93,7 +104,11 @@ struct QueueQuery {
     status: Option<String>,
 }
 
-async fn queue(State(state): State<AppState>, user: PageUser, Query(q): Query<QueueQuery>) -> Result<Response, PageError> {
+async fn queue(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, PageError> {
     let status = q.status.as_deref().and_then(Status::parse);
     let rows = service::queue(state.store(), &user.account, status).await?;
     let mut apps = Vec::with_capacity(rows.len());
@@ -107,19 +122,40 @@ async fn queue(State(state): State<AppState>, user: PageUser, Query(q): Query<Qu
         ("rejected", "未通过"),
         ("", "全部"),
     ];
-    Ok(render("clerk_queue.html", context! { account => user.account, csrf => user.csrf, apps, filters })?.into_response())
+    Ok(render(
+        "clerk_queue.html",
+        context! { account => user.account, csrf => user.csrf, apps, filters },
+    )?
+    .into_response())
 }
 
-async fn show(state: &AppState, user: &PageUser, id: &str, error: Option<String>, status: StatusCode) -> Result<Response, PageError> {
+async fn show(
+    state: &AppState,
+    user: &PageUser,
+    id: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let row = service::get_readable(state.store(), &user.account, id).await?;
     let app = service::view(state.store(), state.catalog(), &row).await?;
-    let fields = state.catalog().kind(&row.kind).map(|k| k.fields.clone()).unwrap_or_default();
+    let fields = state
+        .catalog()
+        .kind(&row.kind)
+        .map(|k| k.fields.clone())
+        .unwrap_or_default();
     let can_act = user.account.can_act(&row.seal_id);
-    let html = render("clerk_application.html", context! { app, fields, can_act, csrf => user.csrf.clone(), error })?;
+    let html = render(
+        "clerk_application.html",
+        context! { app, fields, can_act, csrf => user.csrf.clone(), error },
+    )?;
     Ok((status, html).into_response())
 }
 
-async fn application(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn application(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     show(&state, &user, &id, None, StatusCode::OK).await
 }
 
@@ -143,17 +179,26 @@ async fn act(
     let store = state.store();
     let result = match action.as_str() {
         "accept" => service::accept(store, &user.account, &id).await,
-        "approve" => service::approve(store, &state.services.issuer, &user.account, &id).await.map(|_| ()),
+        "approve" => service::approve(store, &state.services.issuer, &user.account, &id)
+            .await
+            .map(|_| ()),
         "reject" => service::reject(store, &user.account, &id, &f.reason).await,
         _ => return Err(ApiError::NotFound.into()),
     };
     after_action(&state, &user, &id, result).await
 }
 
-async fn after_action(state: &AppState, user: &PageUser, id: &str, result: Result<(), ServiceError>) -> Result<Response, PageError> {
+async fn after_action(
+    state: &AppState,
+    user: &PageUser,
+    id: &str,
+    result: Result<(), ServiceError>,
+) -> Result<Response, PageError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/clerk/applications/{id}")).into_response()),
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::Issue(_))) => {
+        Err(
+            e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::Issue(_)),
+        ) => {
             let e = ApiError::from(e);
             let status = e.status();
             show(state, user, id, Some(e.body().message), status).await
@@ -169,7 +214,9 @@ async fn void(
     PageForm(f): PageForm<ActionForm>,
 ) -> Result<Response, PageError> {
     user.check_csrf(&f.csrf)?;
-    let r = service::void(state.store(), &user.account, &document_id, &f.reason).await.map(|_| ());
+    let r = service::void(state.store(), &user.account, &document_id, &f.reason)
+        .await
+        .map(|_| ());
     let app_id = match crate::store::documents::get(&state.store().pool, &document_id).await? {
         Some(d) => d.application_id.unwrap_or(f.application_id),
         None => return Err(ApiError::NotFound.into()),
@@ -177,8 +224,14 @@ async fn void(
     after_action(&state, &user, &app_id, r).await
 }
 
-async fn pdf(State(state): State<AppState>, user: PageUser, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn pdf(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let d = service::document_for(state.store(), &user.account, &id).await?;
-    let pdf = crate::store::documents::pdf(&state.store().pool, &id).await?.ok_or(ApiError::NotFound)?;
+    let pdf = crate::store::documents::pdf(&state.store().pool, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(crate::web::api::pdf_response(&d.number, pdf))
 }

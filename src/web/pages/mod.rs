@@ -60,7 +60,8 @@ fn build_env() -> Result<Environment<'static>, minijinja::Error> {
 }
 
 fn env() -> Result<&'static Environment<'static>, ApiError> {
-    static ENV: std::sync::OnceLock<Result<Environment<'static>, String>> = std::sync::OnceLock::new();
+    static ENV: std::sync::OnceLock<Result<Environment<'static>, String>> =
+        std::sync::OnceLock::new();
     ENV.get_or_init(|| build_env().map_err(|e| format!("{e:#}")))
         .as_ref()
         .map_err(|e| ApiError::internal(anyhow::anyhow!("templates: {e}")))
@@ -103,7 +104,13 @@ impl NotApiError for crate::store::StoreError {}
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let e = self.0;
-        if matches!(e, ApiError::Unauthorized { code: "unauthenticated", .. }) {
+        if matches!(
+            e,
+            ApiError::Unauthorized {
+                code: "unauthenticated",
+                ..
+            }
+        ) {
             return Redirect::to("/clerk/login").into_response();
         }
         let status = e.status();
@@ -119,7 +126,10 @@ impl IntoResponse for PageError {
             // Logs the cause (ApiError's IntoResponse does the logging).
             let _ = e.into_response();
         }
-        match render("error.html", minijinja::context! { title, message => body.message }) {
+        match render(
+            "error.html",
+            minijinja::context! { title, message => body.message },
+        ) {
             Ok(html) => (status, html).into_response(),
             Err(_) => (status, body.message).into_response(),
         }
@@ -142,15 +152,22 @@ where
             Err(r) => Err(PageError(match r.status() {
                 StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-                _ => ApiError::bad_request("invalid_form", "表单内容不完整或格式不正确，请返回重新填写"),
+                _ => ApiError::bad_request(
+                    "invalid_form",
+                    "表单内容不完整或格式不正确，请返回重新填写",
+                ),
             })),
         }
     }
 }
 
-/// The fallback for unknown paths.
-pub async fn not_found() -> PageError {
-    PageError(ApiError::NotFound)
+/// The fallback for unknown paths: JSON under `/api/`, a page elsewhere.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::NotFound.into_response()
+    } else {
+        PageError(ApiError::NotFound).into_response()
+    }
 }
 
 #[cfg(test)]

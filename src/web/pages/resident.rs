@@ -51,12 +51,22 @@ async fn pick_seal(
 ) -> Result<Response, PageError> {
     let spec = state.catalog().kind(&kind).ok_or(ApiError::NotFound)?;
     let q: String = q.q.unwrap_or_default().chars().take(30).collect();
-    let seals = state.catalog().eligible_seals(state.store(), &kind, Some(&q), 100).await?;
+    let seals = state
+        .catalog()
+        .eligible_seals(state.store(), &kind, Some(&q), 100)
+        .await?;
     Ok(render("seals.html", context! { kind => spec, seals, q })?.into_response())
 }
 
-async fn seal_for(state: &AppState, kind: &str, seal_id: &str) -> Result<crate::seal::Seal, PageError> {
-    let seals = state.catalog().eligible_seals(state.store(), kind, None, usize::MAX).await?;
+async fn seal_for(
+    state: &AppState,
+    kind: &str,
+    seal_id: &str,
+) -> Result<crate::seal::Seal, PageError> {
+    let seals = state
+        .catalog()
+        .eligible_seals(state.store(), kind, None, usize::MAX)
+        .await?;
     seals
         .into_iter()
         .find(|s| s.seal_id.as_str() == seal_id)
@@ -72,7 +82,10 @@ async fn form(
     let seal = seal_for(&state, &kind, &seal_id).await?;
     let (csrf, cookie) = anon_csrf(&state, &headers)?;
     let values: BTreeMap<String, String> = BTreeMap::new();
-    let html = render("form.html", context! { kind => spec, seal, csrf, values, rows => list_rows() })?;
+    let html = render(
+        "form.html",
+        context! { kind => spec, seal, csrf, values, rows => list_rows() },
+    )?;
     Ok(with_cookie(html, cookie))
 }
 
@@ -100,7 +113,11 @@ async fn submit(
     };
     match service::submit(state.store(), state.catalog(), &sub).await {
         Ok(r) => {
-            let tracking_url = format!("{}/a/{}", state.services.public_url.trim_end_matches('/'), r.tracking_token);
+            let tracking_url = format!(
+                "{}/a/{}",
+                state.services.public_url.trim_end_matches('/'),
+                r.tracking_token
+            );
             let html = render(
                 "submitted.html",
                 context! { number => r.number, access_code => r.access_code, tracking_url },
@@ -110,7 +127,10 @@ async fn submit(
         Err(ServiceError::Invalid(errors)) => {
             let mut field_errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for e in &errors {
-                field_errors.entry(e.field.clone()).or_default().push(e.message.clone());
+                field_errors
+                    .entry(e.field.clone())
+                    .or_default()
+                    .push(e.message.clone());
             }
             let error = format!("有 {} 处需要修改，请查看标红的项目", errors.len());
             let html = render(
@@ -123,27 +143,52 @@ async fn submit(
     }
 }
 
-async fn show_status(state: &AppState, a: &crate::store::applications::ApplicationRow, download_url: String) -> Result<Response, PageError> {
+async fn show_status(
+    state: &AppState,
+    a: &crate::store::applications::ApplicationRow,
+    download_url: String,
+) -> Result<Response, PageError> {
     let app = service::view(state.store(), state.catalog(), a).await?;
     let mut resp = render("status.html", context! { app, download_url })?.into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("private, no-store"));
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
     Ok(resp)
 }
 
-async fn status(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
-    let a = service::by_tracking(state.store(), &token).await?.ok_or(ApiError::NotFound)?;
+async fn status(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let a = service::by_tracking(state.store(), &token)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     show_status(&state, &a, format!("/a/{token}/document.pdf")).await
 }
 
-async fn download(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
-    let a = service::by_tracking(state.store(), &token).await?.ok_or(ApiError::NotFound)?;
-    let (d, pdf) = service::pdf_of(state.store(), &a).await?.ok_or(ApiError::NotFound)?;
+async fn download(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let a = service::by_tracking(state.store(), &token)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let (d, pdf) = service::pdf_of(state.store(), &a)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(crate::web::api::pdf_response(&d.number, pdf))
 }
 
-async fn track_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+async fn track_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
     let (csrf, cookie) = anon_csrf(&state, &headers)?;
-    Ok(with_cookie(render("track.html", context! { csrf, number => "" })?, cookie))
+    Ok(with_cookie(
+        render("track.html", context! { csrf, number => "" })?,
+        cookie,
+    ))
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -22,7 +22,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/verify",
-            get(verify_form).post(verify).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            get(verify_form)
+                .post(verify)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/v/{id}", get(landing))
         .route("/v/{id}/document.pdf", get(landing_pdf))
@@ -59,7 +61,8 @@ fn verdict_label(v: Verdict) -> (&'static str, &'static str) {
 }
 
 fn beijing(rfc3339: &str) -> String {
-    let fmt = time::macros::format_description!("[year]年[month]月[day]日 [hour]:[minute]:[second]");
+    let fmt =
+        time::macros::format_description!("[year]年[month]月[day]日 [hour]:[minute]:[second]");
     time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
         .ok()
         .map(|t| t.to_offset(time::macros::offset!(+8)))
@@ -70,7 +73,9 @@ fn beijing(rfc3339: &str) -> String {
 fn seal_image(holder: &str) -> Option<String> {
     use base64::Engine;
     let font = crate::font::shared().ok()?;
-    let svg = crate::seal::SealAppearance::new(&font, holder, None).ok()?.to_svg(160.0);
+    let svg = crate::seal::SealAppearance::new(&font, holder, None)
+        .ok()?
+        .to_svg(160.0);
     Some(format!(
         "data:image/svg+xml;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(svg)
@@ -83,17 +88,37 @@ fn seals_of(report: &Report, trusted_root: bool) -> Vec<SealView> {
         .iter()
         .map(|s| {
             let (verdict, verdict_label) = verdict_label(s.verdict);
-            let holder = s.signer.as_ref().and_then(|c| c.subject_cn.clone()).unwrap_or_default();
-            let chained = trusted_root && s.trust_anchor.is_some() && s.kind == SignatureKind::Signature;
+            let holder = s
+                .signer
+                .as_ref()
+                .and_then(|c| c.subject_cn.clone())
+                .unwrap_or_default();
+            let chained =
+                trusted_root && s.trust_anchor.is_some() && s.kind == SignatureKind::Signature;
             SealView {
-                image: if chained && !holder.is_empty() { seal_image(&holder) } else { None },
-                seal_id: s.signer.as_ref().and_then(|c| c.seal_id.clone()).unwrap_or_default(),
+                image: if chained && !holder.is_empty() {
+                    seal_image(&holder)
+                } else {
+                    None
+                },
+                seal_id: s
+                    .signer
+                    .as_ref()
+                    .and_then(|c| c.seal_id.clone())
+                    .unwrap_or_default(),
                 kind: match s.kind {
                     SignatureKind::Signature => "电子印章",
                     SignatureKind::DocumentTimestamp => "文档时间戳",
                 },
-                time: s.signing_time.as_ref().map(|t| beijing(&t.time)).unwrap_or_default(),
-                time_proven: s.signing_time.as_ref().is_some_and(|t| t.source == TimeSource::Timestamp),
+                time: s
+                    .signing_time
+                    .as_ref()
+                    .map(|t| beijing(&t.time))
+                    .unwrap_or_default(),
+                time_proven: s
+                    .signing_time
+                    .as_ref()
+                    .is_some_and(|t| t.source == TimeSource::Timestamp),
                 level: s.pades_level.unwrap_or("").to_string(),
                 verdict,
                 verdict_label,
@@ -151,7 +176,10 @@ fn masked_applicant(fields_json: &str) -> (String, String) {
 }
 
 fn no_store(mut r: Response) -> Response {
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     r
 }
 
@@ -163,7 +191,10 @@ async fn landing(
 ) -> Result<Response, PageError> {
     let d = document_with_code(&state, peer, &id, &q.c).await?;
     let (name, id_number) = masked_applicant(&d.fields_json);
-    let kind = state.catalog().kind(&d.kind).map_or_else(|| d.kind.clone(), |k| k.title.clone());
+    let kind = state
+        .catalog()
+        .kind(&d.kind)
+        .map_or_else(|| d.kind.clone(), |k| k.title.clone());
     let html = render(
         "landing.html",
         context! {
@@ -194,7 +225,9 @@ async fn landing_pdf(
 mod tests {
     #[test]
     fn applicant_details_are_masked() {
-        let (n, id) = super::masked_applicant(r#"{"applicant_name":"张三明","applicant_id":"320707199003071233"}"#);
+        let (n, id) = super::masked_applicant(
+            r#"{"applicant_name":"张三明","applicant_id":"320707199003071233"}"#,
+        );
         assert_eq!(n, "张*明");
         assert_eq!(id, "3207**********1233");
     }
