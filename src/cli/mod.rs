@@ -6,7 +6,7 @@ mod document_cmds;
 mod issue_cmds;
 mod pki_cmds;
 mod seal_cmds;
-mod serve_cmd;
+pub(crate) mod serve_cmd;
 pub mod sign_cmds;
 mod users_cmds;
 pub mod verify_cmd;

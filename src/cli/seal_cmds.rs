@@ -47,7 +47,22 @@ pub struct DemoArgs {
     /// Start from a fresh demo data dir even if one exists.
     #[arg(long)]
     pub fresh: bool,
+    /// Prepare the demo data only; do not start the service.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Address the demo service listens on.
+    #[arg(long, env = "ESEAL_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
 }
+
+/// The demo accounts: (username, role, seals). Their password is
+/// [`DEMO_PASSWORD`]; demo installations mark every document 样本.
+const DEMO_ACCOUNTS: &[(&str, &str, &[&str])] = &[
+    ("fanrong", "clerk", &["320707100002-01"]),
+    ("qingkou", "clerk", &["320707100000-01"]),
+    ("district-admin", "admin", &[]),
+];
+const DEMO_PASSWORD: &str = "eseal-demo-2026";
 
 fn progress(len: usize) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len as u64);
@@ -200,12 +215,31 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
         );
     }
     let inst = Installation::open(&settings).await?;
+    crate::store::meta::set(&inst.store.pool, crate::installation::SPECIMEN, "1").await?;
     provision(&inst, &root.join("keys-example/roster.csv")).await?;
     let seals = registry::list(&inst.store, None).await?;
     println!("{} seals ready; for example:", seals.len());
     for s in seals.iter().take(5) {
         println!("  {}  {}", s.seal_id, s.holder);
     }
+    for (name, role, seal_ids) in DEMO_ACCOUNTS {
+        if crate::accounts::active_account(&inst.store, name).await?.is_some() {
+            continue;
+        }
+        let role = crate::accounts::Role::parse(role).map_err(anyhow::Error::msg)?;
+        let seal_ids = seal_ids
+            .iter()
+            .map(|s| crate::domain::SealId::parse(s).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        crate::accounts::add_user(&inst.store, name, role, &seal_ids, DEMO_PASSWORD, "demo").await?;
+    }
+    println!("demo accounts (password {DEMO_PASSWORD}):");
+    for (name, role, seal_ids) in DEMO_ACCOUNTS {
+        println!("  {name:<15} {role:<6} {}", seal_ids.join(" "));
+    }
     inst.store.close().await;
-    Ok(0)
+    if args.no_serve {
+        return Ok(0);
+    }
+    crate::cli::serve_cmd::serve(&settings, crate::cli::serve_cmd::ServeArgs { listen: args.listen, log_json: false }).await
 }
