@@ -12,14 +12,18 @@ say() { printf '== %s\n' "$*"; }
 #     libnss3-tools: certutil for pdfsig's trust store; fonts: the CJK font) ---
 # shellcheck source=scripts/lib-apt.sh
 source scripts/lib-apt.sh
-apt_ensure poppler-utils qpdf openssl libnss3-tools python3-venv fonts-noto-cjk
+apt_ensure poppler-utils qpdf openssl libnss3-tools python3-venv fonts-noto-cjk chromium
 
-# --- Python tools in a virtualenv (pyHanko for interop) ---
+# --- Python tools in a virtualenv (pyHanko for interop, Playwright to
+#     drive Debian's Chromium in the browser test); reinstalled when
+#     scripts/requirements-test.txt changes ---
 VENV="$ROOT/.venv"
-if [ ! -x "$VENV/bin/pyhanko" ]; then
-  say "installing pyHanko into $VENV"
+REQ_STAMP="$VENV/.requirements-$(sha256sum scripts/requirements-test.txt | cut -c1-16)"
+if [ ! -e "$REQ_STAMP" ]; then
+  say "installing Python test tools into $VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-test.txt
+  touch "$REQ_STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
 

@@ -4,76 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Stdio};
-
-use common::{Backend, TestEnv, backends, eseal, repo, run};
+use common::server::{PASSWORD, SEAL_A, Server, setup};
+use common::{Backend, TestEnv, backends, eseal, run};
 use serde_json::{Value, json};
 
-const SEAL_A: &str = "320707100002-01";
-const PASSWORD: &str = "correct horse battery staple";
-
-/// A running `eseal serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(env: &TestEnv) -> Self {
-        let mut child = eseal(env)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("ESEAL_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn eseal serve");
-        let out = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(out).lines();
-        let base = loop {
-            let line = lines.next().expect("server exited before listening").expect("read");
-            if let Some(url) = line.strip_prefix("eseal listening on ") {
-                break url.trim().to_string();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, base }
-    }
-
-    fn kill9(&mut self) {
-        // SIGKILL: no graceful shutdown, no destructors.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill9();
-    }
-}
-
-fn setup(env: &TestEnv, clerks: &[&str]) {
-    let (ok, _, err) = run(eseal(env).arg("init"));
-    assert!(ok, "init: {err}");
-    let roster = repo().join("keys-example/roster.csv");
-    let (ok, _, err) = run(eseal(env).args(["seals", "provision", "--roster"]).arg(&roster));
-    assert!(ok, "provision: {err}");
-    for c in clerks {
-        let mut child = eseal(env)
-            .args(["users", "add", "--username", c, "--role", "clerk", "--seal", SEAL_A, "--password-stdin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("users add");
-        child.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("write");
-        assert!(child.wait().expect("wait").success(), "users add {c}");
-    }
-}
-
 fn sample_fields() -> Value {
-    let t = eseal::document::Templates::load_dir(&eseal::document::Templates::builtin_dir()).expect("templates");
+    let t = eseal::document::Templates::load_dir(&eseal::document::Templates::builtin_dir())
+        .expect("templates");
     eseal::document::sample(t.get("business_premises").expect("template"))
 }
 
@@ -85,8 +22,18 @@ async fn submit(http: &reqwest::Client, base: &str) -> String {
         .await
         .expect("submit");
     assert_eq!(r.status(), 201);
-    let token = r.json::<Value>().await.expect("json")["tracking_token"].as_str().expect("token").to_string();
-    let v: Value = http.get(format!("{base}/api/v1/track/{token}")).send().await.expect("track").json().await.expect("json");
+    let token = r.json::<Value>().await.expect("json")["tracking_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let v: Value = http
+        .get(format!("{base}/api/v1/track/{token}"))
+        .send()
+        .await
+        .expect("track")
+        .json()
+        .await
+        .expect("json");
     v["application_id"].as_str().expect("id").to_string()
 }
 
@@ -98,8 +45,17 @@ async fn bearer(http: &reqwest::Client, base: &str, user: &str) -> String {
         .await
         .expect("login");
     assert_eq!(r.status(), 200, "login {user}");
-    let cookie = r.headers()["set-cookie"].to_str().expect("cookie").split(';').next().expect("cookie").to_string();
-    let csrf = r.json::<Value>().await.expect("json")["csrf_token"].as_str().expect("csrf").to_string();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("cookie")
+        .to_string();
+    let csrf = r.json::<Value>().await.expect("json")["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_string();
     let r = http
         .post(format!("{base}/api/v1/tokens"))
         .header("cookie", cookie)
@@ -109,7 +65,10 @@ async fn bearer(http: &reqwest::Client, base: &str, user: &str) -> String {
         .await
         .expect("token");
     assert_eq!(r.status(), 201);
-    r.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_string()
+    r.json::<Value>().await.expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string()
 }
 
 fn audit_intact(env: &TestEnv) {
@@ -137,7 +96,11 @@ async fn two_processes_on_one_postgresql_are_one_service() {
     let mut tasks = Vec::new();
     for id in &ids {
         for (base, t) in [(&s1.base, &t1), (&s2.base, &t2)] {
-            let (http, url, t) = (http.clone(), format!("{base}/api/v1/applications/{id}/approve"), t.clone());
+            let (http, url, t) = (
+                http.clone(),
+                format!("{base}/api/v1/applications/{id}/approve"),
+                t.clone(),
+            );
             tasks.push(tokio::spawn(async move {
                 let r = http.post(url).bearer_auth(t).send().await.expect("approve");
                 (r.status().as_u16(), r.json::<Value>().await.expect("json"))
@@ -152,13 +115,25 @@ async fn two_processes_on_one_postgresql_are_one_service() {
         if status == 201 {
             created += 1;
         }
-        numbers.insert(v["document"]["number"].as_str().expect("number").to_string());
+        numbers.insert(
+            v["document"]["number"]
+                .as_str()
+                .expect("number")
+                .to_string(),
+        );
     }
     assert_eq!(created, ids.len(), "each application issued exactly once");
-    assert_eq!(numbers.len(), ids.len(), "one number per document: {numbers:?}");
-    let year = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).year();
-    let expected: std::collections::BTreeSet<String> =
-        (1..=ids.len()).map(|n| format!("赣榆青口繁荣〔{year}〕第{n:06}号")).collect();
+    assert_eq!(
+        numbers.len(),
+        ids.len(),
+        "one number per document: {numbers:?}"
+    );
+    let year = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .year();
+    let expected: std::collections::BTreeSet<String> = (1..=ids.len())
+        .map(|n| format!("赣榆青口繁荣〔{year}〕第{n:06}号"))
+        .collect();
     assert_eq!(numbers, expected, "numbers are unique and without gaps");
     drop(s1);
     drop(s2);
@@ -180,10 +155,19 @@ async fn sigkill_while_issuing_loses_nothing_and_leaves_nothing_half_done() {
         }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         for id in ids.clone() {
-            let (http, url, t, tx) = (http.clone(), format!("{}/api/v1/applications/{id}/approve", server.base), token.clone(), tx.clone());
+            let (http, url, t, tx) = (
+                http.clone(),
+                format!("{}/api/v1/applications/{id}/approve", server.base),
+                token.clone(),
+                tx.clone(),
+            );
             tokio::spawn(async move {
                 let answer = match http.post(url).bearer_auth(t).send().await {
-                    Ok(r) if r.status().as_u16() == 201 => r.json::<Value>().await.ok().map(|v| v["document"]["document_id"].as_str().map(str::to_string)),
+                    Ok(r) if r.status().as_u16() == 201 => r
+                        .json::<Value>()
+                        .await
+                        .ok()
+                        .map(|v| v["document"]["document_id"].as_str().map(str::to_string)),
                     _ => None,
                 };
                 let _ = tx.send((id, answer.flatten()));
@@ -207,14 +191,24 @@ async fn sigkill_while_issuing_loses_nothing_and_leaves_nothing_half_done() {
             }
         }
         assert!(confirmed.len() >= 4);
-        assert!(confirmed.len() < ids.len(), "the kill came mid-way ({} of {})", confirmed.len(), ids.len());
+        assert!(
+            confirmed.len() < ids.len(),
+            "the kill came mid-way ({} of {})",
+            confirmed.len(),
+            ids.len()
+        );
 
         // Restart: every confirmed document is there and verifies; no
         // application is issued without its document or the reverse.
         let server = Server::start(&env);
         let token = bearer(&http, &server.base, "clerk-1").await;
         for (_, doc) in &confirmed {
-            let r = http.get(format!("{}/api/v1/documents/{doc}/pdf", server.base)).bearer_auth(&token).send().await.expect("pdf");
+            let r = http
+                .get(format!("{}/api/v1/documents/{doc}/pdf", server.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("pdf");
             assert_eq!(r.status(), 200, "confirmed document {doc} lost");
             let pdf = r.bytes().await.expect("bytes");
             let v: Value = http
@@ -243,17 +237,31 @@ async fn sigkill_while_issuing_loses_nothing_and_leaves_nothing_half_done() {
             match v["status"].as_str() {
                 Some("issued") => {
                     issued += 1;
-                    assert!(v["document"]["document_id"].is_string(), "issued without a document: {v}");
+                    assert!(
+                        v["document"]["document_id"].is_string(),
+                        "issued without a document: {v}"
+                    );
                 }
-                Some("submitted") => assert!(v["document"].is_null(), "a document without its approval: {v}"),
+                Some("submitted") => assert!(
+                    v["document"].is_null(),
+                    "a document without its approval: {v}"
+                ),
                 other => panic!("unexpected status {other:?}: {v}"),
             }
         }
         assert!(issued >= confirmed.len());
         // The unfinished ones can still be approved, with the next numbers.
-        let pending: Vec<&String> = ids.iter().filter(|id| !confirmed.iter().any(|(c, _)| c == *id)).collect();
+        let pending: Vec<&String> = ids
+            .iter()
+            .filter(|id| !confirmed.iter().any(|(c, _)| c == *id))
+            .collect();
         for id in pending.iter().take(2) {
-            let r = http.post(format!("{}/api/v1/applications/{id}/approve", server.base)).bearer_auth(&token).send().await.expect("approve");
+            let r = http
+                .post(format!("{}/api/v1/applications/{id}/approve", server.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("approve");
             assert!(r.status() == 201 || r.status() == 200, "{}", r.status());
         }
         drop(server);

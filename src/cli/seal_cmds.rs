@@ -223,7 +223,10 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
         println!("  {}  {}", s.seal_id, s.holder);
     }
     for (name, role, seal_ids) in DEMO_ACCOUNTS {
-        if crate::accounts::active_account(&inst.store, name).await?.is_some() {
+        if crate::accounts::active_account(&inst.store, name)
+            .await?
+            .is_some()
+        {
             continue;
         }
         let role = crate::accounts::Role::parse(role).map_err(anyhow::Error::msg)?;
@@ -231,7 +234,8 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
             .iter()
             .map(|s| crate::domain::SealId::parse(s).map_err(anyhow::Error::msg))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        crate::accounts::add_user(&inst.store, name, role, &seal_ids, DEMO_PASSWORD, "demo").await?;
+        crate::accounts::add_user(&inst.store, name, role, &seal_ids, DEMO_PASSWORD, "demo")
+            .await?;
     }
     println!("demo accounts (password {DEMO_PASSWORD}):");
     for (name, role, seal_ids) in DEMO_ACCOUNTS {
@@ -241,5 +245,12 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
     if args.no_serve {
         return Ok(0);
     }
-    crate::cli::serve_cmd::serve(&settings, crate::cli::serve_cmd::ServeArgs { listen: args.listen, log_json: false }).await
+    crate::cli::serve_cmd::serve(
+        &settings,
+        crate::cli::serve_cmd::ServeArgs {
+            listen: args.listen,
+            log_json: false,
+        },
+    )
+    .await
 }

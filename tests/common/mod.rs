@@ -6,6 +6,8 @@ use std::process::Command;
 
 use eseal::configuration::Settings;
 
+pub mod server;
+
 pub fn is_ci() -> bool {
     std::env::var("CI").map(|v| v == "true").unwrap_or(false)
 }
