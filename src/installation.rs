@@ -214,7 +214,7 @@ impl Installation {
 /// `ESEAL_TSA_POLICY` sets the TSA policy OID (the district's registered
 /// one); the default is [`crate::tsa::DEFAULT_POLICY`].
 fn tsa_policy() -> Result<der::asn1::ObjectIdentifier, InstallationError> {
-    let Ok(text) = std::env::var("ESEAL_TSA_POLICY") else {
+    let Some(text) = crate::configuration::var("tsa_policy") else {
         return Ok(crate::tsa::DEFAULT_POLICY);
     };
     let bad = || {

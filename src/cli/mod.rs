@@ -61,6 +61,31 @@ pub enum Command {
     Audit(audit_cmd::AuditCommand),
 }
 
+/// The command line with the configuration file's values as defaults:
+/// flags and environment variables still win over the file.
+pub fn with_file_defaults(
+    mut cmd: clap::Command,
+    file: &std::collections::BTreeMap<String, String>,
+) -> clap::Command {
+    fn set(cmd: clap::Command, id: &str, value: &str) -> clap::Command {
+        if cmd.get_arguments().any(|a| a.get_id() == id) {
+            // Read once at start-up; clap keeps defaults as &'static str.
+            let value: &'static str = Box::leak(value.to_string().into_boxed_str());
+            cmd.mut_arg(id, move |a| a.default_value(value))
+        } else {
+            cmd
+        }
+    }
+    for (k, v) in file {
+        cmd = set(cmd, k, v);
+        for sub in ["serve", "demo"] {
+            let (k, v) = (k.clone(), v.clone());
+            cmd = cmd.mut_subcommand(sub, move |s| set(s, &k, &v));
+        }
+    }
+    cmd
+}
+
 /// Run the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let rt = tokio::runtime::Builder::new_multi_thread()

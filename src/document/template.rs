@@ -194,7 +194,7 @@ impl Templates {
 
     /// The templates shipped in the repository's `templates/`.
     pub fn builtin_dir() -> PathBuf {
-        std::env::var_os("ESEAL_TEMPLATES")
+        crate::configuration::var("templates")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("templates"))
     }

@@ -26,7 +26,7 @@ pub const DEFAULT_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regu
 pub fn shared() -> Result<Arc<FontBook>, FontError> {
     static FONT: OnceLock<Result<Arc<FontBook>, FontError>> = OnceLock::new();
     FONT.get_or_init(|| {
-        let spec = std::env::var("ESEAL_FONT").unwrap_or_else(|_| DEFAULT_FONT.to_string());
+        let spec = crate::configuration::var("font").unwrap_or_else(|| DEFAULT_FONT.to_string());
         FontBook::load_spec(&spec).map(Arc::new)
     })
     .clone()

@@ -35,8 +35,8 @@ impl std::fmt::Debug for Issuer {
 /// The timestamp client: an external RFC 3161 TSA when `ESEAL_TSA_URL` is
 /// set (its failure fails the issuance), else the built-in authority.
 pub fn tsa_client(inst: &Installation) -> anyhow::Result<Arc<dyn TimestampClient>> {
-    match std::env::var("ESEAL_TSA_URL") {
-        Ok(url) if !url.is_empty() => Ok(Arc::new(HttpTsaClient::new(
+    match crate::configuration::var("tsa_url") {
+        Some(url) if !url.is_empty() => Ok(Arc::new(HttpTsaClient::new(
             &url,
             std::time::Duration::from_secs(15),
         )?)),
@@ -46,8 +46,8 @@ pub fn tsa_client(inst: &Installation) -> anyhow::Result<Arc<dyn TimestampClient
 
 /// `ESEAL_PADES_LEVEL` sets the installation's default level (B-LT if unset).
 pub fn default_level() -> anyhow::Result<PadesLevel> {
-    match std::env::var("ESEAL_PADES_LEVEL") {
-        Ok(s) if !s.is_empty() => {
+    match crate::configuration::var("pades_level") {
+        Some(s) if !s.is_empty() => {
             PadesLevel::parse(&s).map_err(|e| anyhow::anyhow!("ESEAL_PADES_LEVEL: {e}"))
         }
         _ => Ok(PadesLevel::default()),
