@@ -26,6 +26,7 @@ pub const FILE_KEYS: &[&str] = &[
     "pades_level",
     "templates",
     "font",
+    "audit_anchor_secs",
 ];
 
 static FILE: OnceLock<BTreeMap<String, String>> = OnceLock::new();
@@ -62,7 +63,12 @@ pub fn load_file(args: &[String]) -> Result<&'static BTreeMap<String, String>, S
                 toml::Value::String(s) => s,
                 toml::Value::Boolean(b) => b.to_string(),
                 toml::Value::Integer(i) => i.to_string(),
-                other => return Err(format!("config file {}: {k} must be a string, not {other}", path.display())),
+                other => {
+                    return Err(format!(
+                        "config file {}: {k} must be a string, not {other}",
+                        path.display()
+                    ));
+                }
             };
             values.insert(k, v);
         }

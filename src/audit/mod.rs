@@ -12,7 +12,11 @@
 //! the previous hash, so a change to any field, or to the order, breaks the
 //! link to every later entry.
 
+pub mod anchor;
+
 use sqlx::Any;
+
+pub use anchor::{AnchorReport, anchor_head, verify_anchors};
 
 use crate::store::audit::{self as rows, AuditRow};
 use crate::store::{Store, StoreError};

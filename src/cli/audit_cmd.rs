@@ -1,4 +1,5 @@
-//! `eseal audit verify`: walk the audit chain.
+//! `eseal audit verify` (walk the chain and check its timestamps) and
+//! `eseal audit anchor` (timestamp the head now).
 
 use clap::Subcommand;
 
@@ -7,22 +8,48 @@ use crate::installation::Installation;
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check every entry's hash and link; report the first broken one.
-    /// Exit 0 when intact, 1 when broken.
+    /// Check every entry's hash and link, and every timestamp of the head;
+    /// report the first broken one. Exit 0 when intact, 1 when broken.
     Verify {
         #[arg(long)]
         json: bool,
     },
+    /// Timestamp the current head of the chain (the service also does this
+    /// at start-up and every `audit_anchor_secs`).
+    Anchor,
 }
 
 pub async fn run(settings: &Settings, cmd: AuditCommand) -> anyhow::Result<i32> {
     let inst = Installation::open(settings).await?;
-    let AuditCommand::Verify { json } = cmd;
-    let report = crate::audit::verify(&inst.store).await;
+    let code = match cmd {
+        AuditCommand::Verify { json } => verify(&inst, json).await,
+        AuditCommand::Anchor => {
+            let tsa = crate::issuance::tsa_client(&inst)?;
+            match crate::audit::anchor_head(&inst.store, tsa.as_ref()).await? {
+                Some(seq) => println!("audit head timestamped at entry {seq}"),
+                None => println!(
+                    "nothing to timestamp (empty chain, or the head is already timestamped)"
+                ),
+            }
+            Ok(0)
+        }
+    };
     inst.store.close().await;
-    let report = report?;
+    code
+}
+
+async fn verify(inst: &Installation, json: bool) -> anyhow::Result<i32> {
+    let report = crate::audit::verify(&inst.store).await?;
+    let anchors =
+        crate::audit::verify_anchors(&inst.store, &[inst.pki.root.cert_der.clone()]).await?;
+    let ok = report.problem.is_none() && anchors.problem.is_none();
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"chain": report, "timestamps": anchors})
+            )?
+        );
     } else {
         match &report.problem {
             None => println!(
@@ -31,6 +58,20 @@ pub async fn run(settings: &Settings, cmd: AuditCommand) -> anyhow::Result<i32> 
             ),
             Some(p) => println!("audit chain BROKEN: {p}"),
         }
+        match (&anchors.problem, anchors.latest) {
+            (Some(p), _) => println!("audit timestamps BROKEN: {p}"),
+            (None, Some((seq, t))) => println!(
+                "audit timestamps intact: {} anchors; entries up to {seq} existed by {}",
+                anchors.anchors,
+                time::OffsetDateTime::from_unix_timestamp(t)
+                    .ok()
+                    .and_then(|d| d
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .ok())
+                    .unwrap_or_default()
+            ),
+            (None, None) => println!("audit timestamps: none yet"),
+        }
     }
-    Ok(if report.problem.is_none() { 0 } else { 1 })
+    Ok(if ok { 0 } else { 1 })
 }

@@ -7,6 +7,32 @@ use clap::Args;
 use crate::configuration::Settings;
 use crate::web::{Application, shutdown_signal};
 
+/// Timestamp the audit head at start-up and then every
+/// `audit_anchor_secs` (default one hour). A failure is logged and retried
+/// at the next tick; it never stops the service.
+fn spawn_audit_anchoring(services: &crate::web::Services) -> anyhow::Result<()> {
+    let secs: u64 = match crate::configuration::var("audit_anchor_secs") {
+        Some(s) => s
+            .parse()
+            .map_err(|_| anyhow::anyhow!("audit_anchor_secs {s:?} is not a number of seconds"))?,
+        None => 3600,
+    };
+    let store = services.store.clone();
+    let tsa = services.issuer.tsa.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs.max(1)));
+        loop {
+            tick.tick().await;
+            match crate::audit::anchor_head(&store, tsa.as_ref()).await {
+                Ok(Some(seq)) => tracing::info!(seq, "audit head timestamped"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "audit head not timestamped"),
+            }
+        }
+    });
+    Ok(())
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -32,7 +58,9 @@ fn init_tracing(json: bool) {
 
 pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<i32> {
     init_tracing(args.log_json);
-    let app = Application::build(settings, args.listen).await?;
+    let services = crate::web::Services::open(settings).await?;
+    spawn_audit_anchoring(&services)?;
+    let app = Application::from_services(services, args.listen).await?;
     let addr = SocketAddr::new(args.listen.ip(), app.port());
     tracing::info!(%addr, "serving");
     println!("eseal listening on http://{addr}");

@@ -114,3 +114,60 @@ pub async fn for_subject<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(rows.iter().map(audit_row).collect::<Result<_, _>>()?)
 }
+
+/// A timestamp of the chain head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorRow {
+    pub seq: i64,
+    pub hash: String,
+    pub token: Vec<u8>,
+    pub at: i64,
+}
+
+/// Record a timestamp of entry `seq` (a second one for the same entry is
+/// ignored: another process anchored it first).
+pub async fn insert_anchor<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    a: &AnchorRow,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit_anchors (seq, hash, token, at) VALUES ($1, $2, $3, $4) ON CONFLICT (seq) DO NOTHING")
+        .bind(a.seq)
+        .bind(a.hash.clone())
+        .bind(a.token.clone())
+        .bind(a.at)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Every anchor, oldest first.
+pub async fn anchors<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+) -> Result<Vec<AnchorRow>, StoreError> {
+    let rows = sqlx::query("SELECT seq, hash, token, at FROM audit_anchors ORDER BY seq")
+        .fetch_all(ex)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AnchorRow {
+                seq: r.try_get(0)?,
+                hash: r.try_get(1)?,
+                token: r.try_get(2)?,
+                at: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// The hash of entry `seq`, if it exists.
+pub async fn hash_at<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    seq: i64,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+        .bind(seq)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
+}

@@ -39,6 +39,7 @@ pub use report::{
     CertInfo, ChainStatus, Code, Coverage, LaterChange, Reason, Report, RevocationStatus, Severity,
     SignatureKind, SignatureReport, SigningTime, TimeSource, TimestampInfo, Verdict,
 };
+pub use timestamp::{TimestampOutcome, check_token};
 pub use trust::{Registry, RegistryQuery, RegistryStatus, TrustError, TrustStore, VerifyOptions};
 
 use pdf::{PdfDocument, PdfError};

@@ -202,3 +202,75 @@ async fn audit_verify_names_the_first_edited_deleted_or_reordered_entry() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn timestamps_of_the_head_date_the_log_and_catch_a_rewritten_chain() {
+    for b in backends() {
+        let app = spawn_app(b, IssuerMode::Works).await;
+        let root = eseal::installation::Installation::open(&app.env.settings)
+            .await
+            .unwrap()
+            .pki
+            .root
+            .cert_der;
+        let tsa = app.issuer.tsa.clone();
+        app.submit(crate::helpers::SEAL_A).await;
+        let seq = audit::anchor_head(&app.store, tsa.as_ref()).await.unwrap();
+        assert!(seq.is_some());
+        assert_eq!(
+            audit::anchor_head(&app.store, tsa.as_ref()).await.unwrap(),
+            None,
+            "already anchored"
+        );
+        app.submit(crate::helpers::SEAL_A).await;
+        let seq2 = audit::anchor_head(&app.store, tsa.as_ref())
+            .await
+            .unwrap()
+            .unwrap();
+        let r = audit::verify_anchors(&app.store, &[root.clone()])
+            .await
+            .unwrap();
+        assert_eq!(r.anchors, 2);
+        assert_eq!(r.problem, None);
+        assert_eq!(r.latest.map(|(s, _)| s), Some(seq2));
+        let (ok, out) = cli_verify(&app.env);
+        assert!(
+            ok && out.contains("audit timestamps intact: 2 anchors"),
+            "{out}"
+        );
+        // Tokens count only from a TSA under the trusted root.
+        let r = audit::verify_anchors(&app.store, &[]).await.unwrap();
+        assert!(r.problem.unwrap().contains("does not verify"));
+
+        // Someone rewrites the whole chain consistently (every hash
+        // recomputed): the chain alone looks intact, the timestamps do not.
+        let mut all = rows(&app.store).await;
+        let mut prev = audit::GENESIS.to_string();
+        for r in all.iter_mut() {
+            if r.seq == 1 {
+                r.detail = "kind=exit_entry".into();
+            }
+            r.prev_hash = prev.clone();
+            r.hash = audit::entry_hash(r);
+            prev = r.hash.clone();
+            put(&app.store, r).await;
+        }
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(prev)
+            .execute(&app.store.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            audit::verify(&app.store).await.unwrap().problem,
+            None,
+            "the rewrite is self-consistent"
+        );
+        let r = audit::verify_anchors(&app.store, &[root.clone()])
+            .await
+            .unwrap();
+        assert!(r.problem.unwrap().contains("no longer has the hash"));
+        let (ok, out) = cli_verify(&app.env);
+        assert!(!ok && out.contains("audit timestamps BROKEN"), "{out}");
+        app.stop().await;
+    }
+}
