@@ -73,6 +73,9 @@ pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i3
     let inst = Installation::open(settings).await?;
     let m = registry::signing_material(&inst.store, &a.seal).await?;
     let crl = registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki).await?;
+    let root_crl =
+        crate::seal::registry::current_root_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
+            .await?;
     inst.store.close().await;
     let tsa = tsa_client(&inst)?;
     let font = crate::font::shared()?;
@@ -100,7 +103,7 @@ pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i3
         }),
         validation: LtvMaterial {
             certs: vec![inst.pki.root.cert_der.clone()],
-            crls: vec![crl],
+            crls: vec![crl, root_crl],
         },
         tsa: tsa.as_ref(),
     };

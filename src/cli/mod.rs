@@ -101,7 +101,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             Command::Issue(a) => issue_cmds::run_issue(&cli.settings, a).await,
             Command::Sign(a) => issue_cmds::run_sign_cmd(&cli.settings, a).await,
             Command::Demo(a) => seal_cmds::demo(cli.settings, a).await,
-            Command::Verify(args) => verify_cmd::run(args),
+            Command::Verify(args) => verify_cmd::run(&cli.settings, args).await,
             Command::Serve(a) => serve_cmd::serve(&cli.settings, a).await,
             Command::Users(c) => users_cmds::run(&cli.settings, c).await,
             Command::Audit(c) => audit_cmd::run(&cli.settings, c).await,

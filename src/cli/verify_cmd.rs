@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::configuration::Settings;
 use crate::verify::{TrustStore, Verdict, VerifyOptions, verify};
 
 #[derive(Debug, clap::Args)]
@@ -23,18 +24,26 @@ pub struct VerifyArgs {
     pub crl: Vec<PathBuf>,
 }
 
-/// The installation's own root, when a data directory is configured.
-///
-/// HOOK for the lead: once the configuration module exists, return the DER or
-/// PEM of `<data dir>/pki/root.pem` here (and the current seal CA CRL via
-/// `installation_crls`). Until then only `--trust` anchors are used.
-fn installation_root() -> Option<Vec<u8>> {
-    None
-}
-
-/// The installation's current CRLs (see [`installation_root`]).
-fn installation_crls() -> Vec<Vec<u8>> {
-    Vec::new()
+/// The installation's own root and its last published CRLs, when the
+/// configured data dir or database holds an installation. Only public
+/// material is read: verification never opens the keystore.
+async fn installation_trust(settings: &Settings) -> (Option<Vec<u8>>, Vec<Vec<u8>>) {
+    if settings.database_url.is_none() && !settings.data_dir.join("eseal.db").exists() {
+        return (None, Vec::new());
+    }
+    let Ok(store) = crate::store::Store::connect(&settings.database_url()).await else {
+        return (None, Vec::new());
+    };
+    let root = crate::store::ca::get(&store.pool, crate::pki::CaKind::Root)
+        .await
+        .ok()
+        .flatten()
+        .map(|m| m.cert_der);
+    let crls = crate::seal::registry::published_crls(&store)
+        .await
+        .unwrap_or_default();
+    store.close().await;
+    (root, crls)
 }
 
 /// Exit code for a verdict.
@@ -46,14 +55,15 @@ pub fn exit_code(v: Verdict) -> i32 {
 }
 
 /// Run the command; `Err` (read or usage problems) maps to exit code 2 in `main`.
-pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
+pub async fn run(settings: &Settings, args: VerifyArgs) -> anyhow::Result<i32> {
     let mut trust = TrustStore::new();
-    if let Some(root) = installation_root() {
+    let (root, crls) = installation_trust(settings).await;
+    if let Some(root) = root {
         trust
             .add_anchor(&root)
             .context("installation root certificate")?;
     }
-    for c in installation_crls() {
+    for c in crls {
         trust.add_crl(&c).context("installation CRL")?;
     }
     for p in &args.trust {

@@ -103,6 +103,7 @@ pub struct Prepared<'t> {
     filled: crate::document::Filled,
     material: registry::SigningMaterial,
     crl: Vec<u8>,
+    root_crl: Vec<u8>,
 }
 
 impl std::fmt::Debug for Prepared<'_> {
@@ -135,7 +136,10 @@ pub async fn prepare<'t>(
         });
     }
     let crl = registry::current_crl(store, ctx.inst.signer.as_ref(), &ctx.inst.pki).await?;
+    let root_crl =
+        registry::current_root_crl(store, ctx.inst.signer.as_ref(), &ctx.inst.pki).await?;
     Ok(Prepared {
+        root_crl,
         template,
         filled,
         material,
@@ -178,6 +182,7 @@ async fn issue_in_inner(
         filled,
         material,
         crl,
+        root_crl,
     } = prepared;
     // Document numbers and dates follow Beijing time.
     let now = OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
@@ -232,7 +237,7 @@ async fn issue_in_inner(
         tsa: ctx.tsa,
         validation: LtvMaterial {
             certs: vec![ctx.inst.pki.root.cert_der.clone()],
-            crls: vec![crl],
+            crls: vec![crl, root_crl],
         },
     };
     let pdf = pades::sign(&rendered.pdf, &identity, &opts)?;

@@ -103,6 +103,11 @@ pub fn crl_url_for(public_url: &str) -> String {
     format!("{}/pki/seal-ca.crl", public_url.trim_end_matches('/'))
 }
 
+/// The URL of the root's CRL (covering the seal CA and TSA certs).
+pub fn root_crl_url_for(public_url: &str) -> String {
+    format!("{}/pki/root.crl", public_url.trim_end_matches('/'))
+}
+
 impl Pki {
     /// Create a new hierarchy: three fresh keys in the signing core, the
     /// self-signed root, and the seal CA and TSA certs under it.
@@ -132,6 +137,12 @@ impl Pki {
         ca_params.not_after = now + Duration::days(365 * INTERMEDIATE_YEARS);
         ca_params.serial_number = Some(random_serial()?);
         ca_params.use_authority_key_identifier_extension = true;
+        // Long-term validators (AdES) want revocation data for every cert
+        // below the anchor: the root's CRL covers the seal CA and the TSA.
+        let root_cdp = vec![CrlDistributionPoint {
+            uris: vec![root_crl_url_for(public_url)],
+        }];
+        ca_params.crl_distribution_points = root_cdp.clone();
         let ca_cert = ca_params.signed_by(&SubjectKey(&ca_key.public_key), &root_issuer)?;
 
         let tsa_key = signer.generate(&CaKind::Tsa.key_label())?;
@@ -146,6 +157,7 @@ impl Pki {
         tsa_params.not_after = now + Duration::days(365 * INTERMEDIATE_YEARS);
         tsa_params.serial_number = Some(random_serial()?);
         tsa_params.use_authority_key_identifier_extension = true;
+        tsa_params.crl_distribution_points = root_cdp;
         // RFC 3161 §2.3: the TSA cert MUST carry timeStamping as its only
         // extendedKeyUsage, marked critical. rcgen writes EKU non-critical,
         // so it is added as a custom extension.
@@ -173,6 +185,18 @@ impl Pki {
             },
             crl_url: crl_url_for(public_url),
         })
+    }
+
+    /// The rcgen issuer for the root, signing through the core.
+    pub(crate) fn root_issuer<'a>(
+        &'a self,
+        signer: &'a dyn Signer,
+    ) -> Result<Issuer<'static, CoreSigningKey<'a>>, PkiError> {
+        let key = CoreSigningKey::new(signer, &self.root.key, self.root.public_key()?);
+        Ok(Issuer::from_ca_cert_der(
+            &self.root.cert_der.clone().into(),
+            key,
+        )?)
     }
 
     /// The rcgen issuer for the seal CA, signing through the core.

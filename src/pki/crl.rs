@@ -8,6 +8,8 @@ use crate::crypto::Signer;
 
 /// How long a CRL is good for before relying parties should fetch a new one.
 const CRL_LIFETIME: Duration = Duration::days(7);
+/// The root's CRL changes only if a CA cert is revoked.
+const ROOT_CRL_LIFETIME: Duration = Duration::days(90);
 
 /// RFC 5280 reason codes an operator may give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -100,6 +102,27 @@ impl Pki {
                     invalidity_date: None,
                 })
                 .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        Ok(params.signed_by(&issuer)?.der().to_vec())
+    }
+
+    /// The root's CRL (an ARL): no CA cert of this hierarchy is revoked, so
+    /// it lists none; it lets long-term validators see the seal CA and TSA
+    /// certs as not revoked.
+    pub fn root_crl(
+        &self,
+        signer: &dyn Signer,
+        number: u64,
+        now: OffsetDateTime,
+    ) -> Result<Vec<u8>, PkiError> {
+        let issuer = self.root_issuer(signer)?;
+        let params = CertificateRevocationListParams {
+            this_update: now,
+            next_update: now + ROOT_CRL_LIFETIME,
+            crl_number: SerialNumber::from(number),
+            issuing_distribution_point: None,
+            revoked_certs: Vec::new(),
             key_identifier_method: KeyIdMethod::Sha256,
         };
         Ok(params.signed_by(&issuer)?.der().to_vec())

@@ -11,7 +11,9 @@ mod inspect;
 mod names;
 mod signing_key;
 
-pub use authority::{CaKind, CaMaterial, Pki, SEAL_VALIDITY_YEARS, SealSubject, crl_url_for};
+pub use authority::{
+    CaKind, CaMaterial, Pki, SEAL_VALIDITY_YEARS, SealSubject, crl_url_for, root_crl_url_for,
+};
 pub use crl::{RevocationReason, RevokedEntry};
 pub use error::PkiError;
 pub use inspect::{CertInfo, fingerprint_sha256, verify_issued_by};

@@ -418,3 +418,52 @@ fn crl_is_fresh(der: &[u8]) -> bool {
     };
     crate::store::now_unix() < this + (next - this) / 2
 }
+
+const ROOT_CRL_META: &str = "root_crl_der_b64";
+const ROOT_CRL_NUMBER_META: &str = "root_crl_number";
+
+/// The root's current CRL (DER), re-signed like the seal CA's when none
+/// exists or the stored one is past half its lifetime.
+pub async fn current_root_crl(
+    store: &Store,
+    signer: &dyn Signer,
+    pki: &Pki,
+) -> Result<Vec<u8>, RegistryError> {
+    use base64::Engine;
+    if let Some(b64) = meta::get(&store.pool, ROOT_CRL_META).await?
+        && let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64)
+        && crl_is_fresh(&der)
+    {
+        return Ok(der);
+    }
+    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
+    let number: u64 = meta::get(&mut *tx, ROOT_CRL_NUMBER_META)
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        + 1;
+    let der = pki.root_crl(signer, number, OffsetDateTime::now_utc())?;
+    meta::set(&mut *tx, ROOT_CRL_NUMBER_META, &number.to_string()).await?;
+    meta::set(
+        &mut *tx,
+        ROOT_CRL_META,
+        &base64::engine::general_purpose::STANDARD.encode(&der),
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(der)
+}
+
+/// The CRLs last published (seal CA's and root's), as stored; `[]` if none.
+pub async fn published_crls(store: &Store) -> Result<Vec<Vec<u8>>, RegistryError> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    for key in [CRL_META, ROOT_CRL_META] {
+        if let Some(b64) = meta::get(&store.pool, key).await?
+            && let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64)
+        {
+            out.push(der);
+        }
+    }
+    Ok(out)
+}

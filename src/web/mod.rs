@@ -12,6 +12,7 @@ mod error;
 mod health;
 mod limiter;
 mod pages;
+mod pki;
 pub mod verification;
 
 use std::future::Future;
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(api::router())
         .merge(pages::router())
+        .merge(pki::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(record_request))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

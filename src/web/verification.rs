@@ -39,7 +39,12 @@ pub async fn verify_upload(state: &AppState, pdf: Bytes) -> Result<Verified, Api
     let crl = crate::seal::registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
         .await
         .map_err(ApiError::internal)?;
+    let root_crl =
+        crate::seal::registry::current_root_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
+            .await
+            .map_err(ApiError::internal)?;
     let mut trust = TrustStore::new();
+    trust.add_crl(&root_crl).map_err(ApiError::internal)?;
     trust
         .add_anchor(&inst.pki.root.cert_der)
         .map_err(ApiError::internal)?;

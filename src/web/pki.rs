@@ -1,0 +1,72 @@
+//! The district PKI's public material over HTTP: the trust anchor for
+//! third parties, the chain, and the CRLs at the distribution points named
+//! in the certs (`/pki/seal-ca.crl`, `/pki/root.crl`).
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::{ApiError, AppState};
+use crate::seal::registry;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/pki/root.pem", get(root_pem))
+        .route("/pki/root.crt", get(root_der))
+        .route("/pki/chain.pem", get(chain_pem))
+        .route("/pki/seal-ca.crl", get(seal_ca_crl))
+        .route("/pki/root.crl", get(root_crl))
+}
+
+fn body(content_type: &'static str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn root_pem(State(state): State<AppState>) -> Response {
+    let der = &state.services.issuer.inst.pki.root.cert_der;
+    body(
+        "application/x-pem-file",
+        crate::pki::cert_pem(der).into_bytes(),
+    )
+}
+
+async fn root_der(State(state): State<AppState>) -> Response {
+    body(
+        "application/pkix-cert",
+        state.services.issuer.inst.pki.root.cert_der.clone(),
+    )
+}
+
+async fn chain_pem(State(state): State<AppState>) -> Response {
+    let pki = &state.services.issuer.inst.pki;
+    let pem: String = [&pki.seal_ca.cert_der, &pki.tsa.cert_der, &pki.root.cert_der]
+        .iter()
+        .map(|d| crate::pki::cert_pem(d))
+        .collect();
+    body("application/x-pem-file", pem.into_bytes())
+}
+
+async fn seal_ca_crl(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let inst = &state.services.issuer.inst;
+    let der = registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(body("application/pkix-crl", der))
+}
+
+async fn root_crl(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let inst = &state.services.issuer.inst;
+    let der = registry::current_root_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(body("application/pkix-crl", der))
+}
