@@ -36,6 +36,23 @@ impl FileKeystore {
         })
     }
 
+    /// Bring an existing P-256 key (PKCS#8 DER) into the core, for example
+    /// a seal key migrated from an earlier system. The key is checked, then
+    /// only its wrapped form is kept; the caller should zeroize its copy.
+    pub fn import_pkcs8(&self, label: &str, pkcs8: &[u8]) -> Result<GeneratedKey, CryptoError> {
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &self.rng)
+            .map_err(|_| CryptoError::Unwrap {
+                label: label.into(),
+            })?;
+        Ok(GeneratedKey {
+            key: KeyRef {
+                label: label.to_string(),
+                wrapped: self.wrap(label, pkcs8)?,
+            },
+            public_key: pair.public_key().as_ref().to_vec(),
+        })
+    }
+
     fn aad(label: &str) -> Vec<u8> {
         let mut a = AAD_PREFIX.as_bytes().to_vec();
         a.extend_from_slice(label.as_bytes());

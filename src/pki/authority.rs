@@ -200,7 +200,7 @@ impl Pki {
     }
 
     /// The rcgen issuer for the seal CA, signing through the core.
-    pub(crate) fn seal_ca_issuer<'a>(
+    pub fn seal_ca_issuer<'a>(
         &'a self,
         signer: &'a dyn Signer,
     ) -> Result<Issuer<'static, CoreSigningKey<'a>>, PkiError> {
