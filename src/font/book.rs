@@ -1,4 +1,5 @@
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ttf_parser::{Face, GlyphId};
 
@@ -19,6 +20,9 @@ pub enum FontError {
 
 /// The loaded font and its cached base subset.
 pub struct FontBook {
+    /// Unique per loaded font in this process (keys caches of things made
+    /// from this font).
+    id: u64,
     data: Vec<u8>,
     index: u32,
     base: Vec<u8>,
@@ -118,7 +122,9 @@ impl FontBook {
         }
         let base = subsetter::subset(&data, index, &remapper)
             .map_err(|e| err(format!("base subset: {e:?}")))?;
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Ok(Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             data,
             index,
             base,
@@ -132,6 +138,12 @@ impl FontBook {
             bbox,
             postscript_name,
         })
+    }
+
+    /// An identifier unique to this loaded font within the process, for
+    /// keying caches of things derived from it (subsets, seal drawings).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The parsed face. Parsing reads only the table directory.
