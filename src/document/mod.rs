@@ -7,7 +7,7 @@
 //! documents per second need a low-level writer; printpdf 0.12 brings a
 //! full layout engine (azul) this page does not use.
 
-mod cache;
+pub(crate) mod cache;
 pub mod fields;
 pub mod layout;
 mod pdf;

@@ -88,6 +88,28 @@ pub struct IssueContext<'a> {
     pub specimen: bool,
 }
 
+/// The seal's drawing as a signature appearance stream, built once per
+/// (font, holder, inscription, size) and kept in a small process-wide cache:
+/// it is the same for every document of a seal.
+fn signature_appearance(
+    font: &FontBook,
+    holder: &str,
+    inscription: Option<&str>,
+    size: f32,
+) -> Result<Vec<u8>, IssueError> {
+    type Key = (u64, String, Option<String>, u32);
+    static CACHE: std::sync::OnceLock<crate::document::cache::Bounded<Key, Vec<u8>>> =
+        std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(|| crate::document::cache::Bounded::new(64));
+    let key = (font.id(), holder.to_string(), inscription.map(str::to_string), size.to_bits());
+    if let Some(hit) = cache.get(&key) {
+        return Ok(hit.as_ref().clone());
+    }
+    let content = SealAppearance::new(font, holder, inscription)?.pdf_content(size);
+    cache.insert(key, Arc::new(content.clone()));
+    Ok(content)
+}
+
 fn reason_for(level: SealLevel) -> &'static str {
     match level {
         SealLevel::District => "区级证明电子签章",
@@ -208,8 +230,7 @@ async fn issue_in_inner(
     };
     let rendered = document::render_pdf(&ctx.font, template, &filled, &view, now, &meta)?;
     let size = rendered.seal_rect[2] - rendered.seal_rect[0];
-    let appearance = SealAppearance::new(&ctx.font, &seal.holder, seal.inscription.as_deref())?
-        .pdf_content(size);
+    let appearance = signature_appearance(&ctx.font, &seal.holder, seal.inscription.as_deref(), size)?;
     let identity = SigningIdentity {
         signer: ctx.inst.signer.as_ref(),
         key: &material.key,
