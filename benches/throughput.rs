@@ -164,6 +164,45 @@ fn main() -> anyhow::Result<()> {
             &meta,
         )
     };
+    // A new applicant each time: names whose characters change from one
+    // document to the next, so the embedded font subset is rebuilt (the
+    // render cache keys it by character set).
+    const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾";
+    const GIVEN: &str = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玉梅海燕";
+    let surnames: Vec<char> = SURNAMES.chars().collect();
+    let given: Vec<char> = GIVEN.chars().collect();
+    let render_new = |n: u64| -> anyhow::Result<document::Rendered> {
+        let i = n as usize;
+        let name: String = [
+            surnames[i % surnames.len()],
+            given[(i / surnames.len()) % given.len()],
+            given[(i / 7 + 3) % given.len()],
+        ]
+        .iter()
+        .collect();
+        let mut values = document::sample(template);
+        values["applicant_name"] = serde_json::Value::String(name);
+        let filled = document::validate(template, &values).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let meta = DocumentMeta {
+            number: format!("赣榆青口繁荣〔2026〕第{:06}号", n % 1_000_000),
+            verification_code: "7KQ3M9XA".into(),
+            qr_url: format!(
+                "https://eseal.example/v/AAAAAAAAAAAAAAAA{:06}?c=7KQ3M9XA",
+                n % 1_000_000
+            ),
+            verify_url: "https://eseal.example/verify".into(),
+            specimen: false,
+            placement: SealPlacement::Reserved,
+        };
+        Ok(document::render_pdf(
+            &font,
+            template,
+            &filled,
+            &seal,
+            time::OffsetDateTime::now_utc(),
+            &meta,
+        )?)
+    };
     let rendered = render(1)?;
     let size = rendered.seal_rect[2] - rendered.seal_rect[0];
     let appearance = SealAppearance::new(&font, HOLDER, None)?.pdf_content(size);
@@ -253,6 +292,13 @@ fn main() -> anyhow::Result<()> {
             record(name, cores, rate(secs, cores, &f));
         }
     }
+    let f = |n: u64| {
+        if let Ok(r) = render_new(n) {
+            let _ = pades::sign(&r.pdf, &identity, &opts(PadesLevel::BLT, visible(&r)));
+        }
+    };
+    record("issue B-LT, new applicant", 1, rate(secs, 1, &f));
+    record("issue B-LT, new applicant", cores, rate(secs, cores, &f));
     let f = |_: u64| {
         let _ = eseal::verify::verify(&blt, &trust, &VerifyOptions::default());
     };

@@ -101,7 +101,12 @@ fn signature_appearance(
     static CACHE: std::sync::OnceLock<crate::document::cache::Bounded<Key, Vec<u8>>> =
         std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(|| crate::document::cache::Bounded::new(64));
-    let key = (font.id(), holder.to_string(), inscription.map(str::to_string), size.to_bits());
+    let key = (
+        font.id(),
+        holder.to_string(),
+        inscription.map(str::to_string),
+        size.to_bits(),
+    );
     if let Some(hit) = cache.get(&key) {
         return Ok(hit.as_ref().clone());
     }
@@ -230,7 +235,8 @@ async fn issue_in_inner(
     };
     let rendered = document::render_pdf(&ctx.font, template, &filled, &view, now, &meta)?;
     let size = rendered.seal_rect[2] - rendered.seal_rect[0];
-    let appearance = signature_appearance(&ctx.font, &seal.holder, seal.inscription.as_deref(), size)?;
+    let appearance =
+        signature_appearance(&ctx.font, &seal.holder, seal.inscription.as_deref(), size)?;
     let identity = SigningIdentity {
         signer: ctx.inst.signer.as_ref(),
         key: &material.key,
