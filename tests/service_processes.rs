@@ -269,3 +269,76 @@ async fn sigkill_while_issuing_loses_nothing_and_leaves_nothing_half_done() {
         env.cleanup().await;
     }
 }
+
+/// `openssl ts -query ... | curl --data-binary @- .../tsa` against the
+/// running service, and `openssl ts -verify` with the district root.
+#[tokio::test]
+async fn the_served_tsa_answers_openssl() {
+    let Some(openssl) = common::tool("openssl") else {
+        return;
+    };
+    let env = TestEnv::new(Backend::Sqlite).await;
+    setup(&env, &[]);
+    let server = Server::start(&env);
+    let dir = env.dir.path();
+    let data = dir.join("data.txt");
+    std::fs::write(&data, "村级证明 2026").unwrap();
+    let (ok, root, _) = run(eseal(&env).args(["pki", "root"]));
+    assert!(ok);
+    std::fs::write(dir.join("root.pem"), root).unwrap();
+    let query = dir.join("q.tsq");
+    let o = std::process::Command::new(&openssl)
+        .args(["ts", "-query", "-sha256", "-cert", "-data"])
+        .arg(&data)
+        .arg("-out")
+        .arg(&query)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/tsa", server.base))
+        .header("content-type", "application/timestamp-query")
+        .body(std::fs::read(&query).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/timestamp-reply");
+    let reply = dir.join("r.tsr");
+    std::fs::write(&reply, r.bytes().await.unwrap()).unwrap();
+    let o = std::process::Command::new(&openssl)
+        .args(["ts", "-verify", "-data"])
+        .arg(&data)
+        .arg("-in")
+        .arg(&reply)
+        .arg("-CAfile")
+        .arg(dir.join("root.pem"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.contains("Verification: OK"),
+        "openssl ts -verify: {text}"
+    );
+    // A malformed request gets an RFC 3161 rejection, not a crash.
+    let r = http
+        .post(format!("{}/tsa", server.base))
+        .header("content-type", "application/timestamp-query")
+        .body(b"not DER".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let reply = r.bytes().await.unwrap();
+    assert!(
+        reply.len() < 64 && reply[0] == 0x30,
+        "a PKIStatusInfo rejection: {reply:?}"
+    );
+    drop(server);
+    env.cleanup().await;
+}

@@ -109,12 +109,22 @@ impl AppState {
 /// The whole router with its layers.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    // The built-in RFC 3161 authority answers `POST /tsa` for anyone.
+    let tsa = match state.services.issuer.inst.timestamp_authority() {
+        Ok(t) => crate::tsa::http::router(Arc::new(t)),
+        Err(e) => {
+            tracing::error!(error = %e, "the built-in timestamp authority is not served");
+            Router::new()
+        }
+    };
     Router::new()
         .merge(health::router())
         .merge(api::router())
         .merge(pages::router())
         .merge(pki::router())
         .fallback(pages::not_found)
+        .with_state(state.clone())
+        .merge(tsa)
         .layer(axum::middleware::from_fn(record_request))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
@@ -155,7 +165,6 @@ pub fn router(state: AppState) -> Router {
                 "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
             ),
         ))
-        .with_state(state)
 }
 
 /// Count the request and its latency under its route template.
