@@ -342,3 +342,91 @@ async fn the_served_tsa_answers_openssl() {
     drop(server);
     env.cleanup().await;
 }
+
+/// `eseal demo`: one command gives a served installation with the 563
+/// seals, demo clerks and sample applications; its documents are specimens.
+#[tokio::test]
+async fn the_demo_serves_with_accounts_samples_and_specimen_documents() {
+    let env = TestEnv::new(Backend::Sqlite).await;
+    let server = Server::start_with(&env, &["demo", "--listen", "127.0.0.1:0"]);
+    let http = reqwest::Client::new();
+    let home = http
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("经营场所证明"));
+    let r = http
+        .post(format!("{}/api/v1/session", server.base))
+        .json(&json!({"username": "fanrong", "password": "eseal-demo-2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the demo clerk logs in");
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = r.json::<Value>().await.unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let queue: Value = http
+        .get(format!("{}/api/v1/applications", server.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let apps = queue.as_array().unwrap();
+    assert_eq!(
+        apps.len(),
+        2,
+        "two sample applications to 繁荣社区: {queue}"
+    );
+    let id = apps[0]["application_id"].as_str().unwrap();
+    let r = http
+        .post(format!("{}/api/v1/applications/{id}/approve", server.base))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let doc = r.json::<Value>().await.unwrap()["document"]["document_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pdf = http
+        .get(format!("{}/api/v1/documents/{doc}/pdf", server.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    if let Some(pdftotext) = common::tool("pdftotext") {
+        let path = env.dir.path().join("demo.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let out = std::process::Command::new(pdftotext)
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("样本"),
+            "demo documents are specimens"
+        );
+    }
+    drop(server);
+    env.cleanup().await;
+}

@@ -241,6 +241,39 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
     for (name, role, seal_ids) in DEMO_ACCOUNTS {
         println!("  {name:<15} {role:<6} {}", seal_ids.join(" "));
     }
+    let base = inst.public_url.trim_end_matches('/').to_string();
+    let pending = crate::store::applications::list(&inst.store.pool, None, None, 1).await?;
+    if pending.is_empty() {
+        println!("sample applications (private tracking links):");
+        let templates = std::sync::Arc::new(crate::document::Templates::load_dir(
+            &crate::document::Templates::builtin_dir(),
+        )?);
+        let catalog = crate::application::Catalog::new(templates.clone());
+        for (kind, seal_id) in [
+            ("business_premises", "320707100002-01"),
+            ("exit_entry", "320707100002-01"),
+            ("exit_entry", "320707100000-01"),
+        ] {
+            let t = templates
+                .get(kind)
+                .ok_or_else(|| anyhow::anyhow!("template {kind}"))?;
+            let sub = crate::application::Submission {
+                kind: kind.into(),
+                seal_id: seal_id.into(),
+                fields: crate::document::sample(t),
+            };
+            let r = crate::application::submit(&inst.store, &catalog, &sub)
+                .await
+                .map_err(|e| anyhow::anyhow!("sample application: {e}"))?;
+            println!(
+                "  {} {} -> {base}/a/{} (access code {})",
+                r.number, t.title, r.tracking_token, r.access_code
+            );
+        }
+    }
+    println!(
+        "residents: {base}/   clerks: {base}/clerk/login   verify: {base}/verify   API: {base}/api/v1/openapi.json"
+    );
     inst.store.close().await;
     if args.no_serve {
         return Ok(0);

@@ -36,6 +36,7 @@ enum Ep {
     Me,
     ListTokens,
     CreateToken,
+    WalkIn,
 }
 
 const S200: u16 = 200;
@@ -63,10 +64,11 @@ fn expected(ep: Ep) -> [u16; 4] {
         Ep::Me => [S401, S200, S200, S200],
         Ep::ListTokens => [S401, S200, S200, S200],
         Ep::CreateToken => [S401, S201, S201, S201],
+        Ep::WalkIn => [S401, S201, S403, S403],
     }
 }
 
-const ALL: [Ep; 15] = [
+const ALL: [Ep; 16] = [
     Ep::Kinds,
     Ep::Seals,
     Ep::Submit,
@@ -82,6 +84,7 @@ const ALL: [Ep; 15] = [
     Ep::Me,
     Ep::ListTokens,
     Ep::CreateToken,
+    Ep::WalkIn,
 ];
 
 struct Tokens {
@@ -133,6 +136,12 @@ async fn cell(
             ("GET", format!("/api/v1/track/{token}"), None, Some(id))
         }
         Ep::Queue => ("GET", "/api/v1/applications".into(), None, None),
+        Ep::WalkIn => (
+            "POST",
+            "/api/v1/documents".into(),
+            Some(application_body(seal)),
+            None,
+        ),
         Ep::GetApp | Ep::Accept | Ep::Approve | Ep::Reject => {
             let (id, _) = app.submit_id(seal).await;
             let (m, p, b) = match ep {
@@ -211,7 +220,7 @@ async fn authorization_matrix() {
             failures.len(),
             failures.join("\n")
         );
-        assert_eq!(cells, 15 * 2 * 4);
+        assert_eq!(cells, ALL.len() * 2 * 4);
 
         // Queues: each clerk sees only their seal; the admin sees both.
         let seals_in = |v: &Value| -> std::collections::BTreeSet<String> {

@@ -17,8 +17,13 @@ pub struct Server {
 
 impl Server {
     pub fn start(env: &TestEnv) -> Self {
+        Self::start_with(env, &["serve", "--listen", "127.0.0.1:0"])
+    }
+
+    /// Start `eseal ARGS...` (which must end up serving).
+    pub fn start_with(env: &TestEnv, args: &[&str]) -> Self {
         let mut child = eseal(env)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
             .env("ESEAL_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
