@@ -144,10 +144,10 @@ impl Installation {
         let now = store::now_unix();
         let mut tx = store.begin_write().await?;
         for m in [&pki.root, &pki.seal_ca, &pki.tsa] {
-            store::ca::insert(&mut *tx, m, now).await?;
+            store::ca::insert(&mut **tx, m, now).await?;
         }
-        meta::set(&mut *tx, FINGERPRINT, &master.fingerprint()).await?;
-        meta::set(&mut *tx, "public_url", &settings.public_url).await?;
+        meta::set(&mut **tx, FINGERPRINT, &master.fingerprint()).await?;
+        meta::set(&mut **tx, "public_url", &settings.public_url).await?;
         if created {
             write_private_file(&settings.master_key_path(), master.to_text().as_bytes())?;
         }

@@ -219,10 +219,10 @@ pub async fn add_user(
 pub async fn disable_user(store: &Store, username: &str, actor: &str) -> Result<(), AccountError> {
     let now = now_unix();
     let mut tx = store.begin_write().await?;
-    if !users::set_status(&mut *tx, username, "disabled").await? {
+    if !users::set_status(&mut **tx, username, "disabled").await? {
         return Err(AccountError::UnknownUser(username.to_string()));
     }
-    users::delete_sessions_of(&mut *tx, username).await?;
+    users::delete_sessions_of(&mut **tx, username).await?;
     let detail = format!("username={username}");
     audit::append(
         &mut tx,
@@ -250,10 +250,10 @@ pub async fn reset_password(
     let hash = hash_blocking(password.to_string()).await?;
     let now = now_unix();
     let mut tx = store.begin_write().await?;
-    if !users::set_password(&mut *tx, username, &hash, now).await? {
+    if !users::set_password(&mut **tx, username, &hash, now).await? {
         return Err(AccountError::UnknownUser(username.to_string()));
     }
-    users::delete_sessions_of(&mut *tx, username).await?;
+    users::delete_sessions_of(&mut **tx, username).await?;
     let detail = format!("username={username}");
     audit::append(
         &mut tx,
@@ -415,7 +415,7 @@ pub async fn create_token(
     let now = now_unix();
     let mut tx = store.begin_write().await?;
     users::insert_token(
-        &mut *tx,
+        &mut **tx,
         &token_id,
         &account.username,
         name,
@@ -451,7 +451,7 @@ pub async fn revoke_token(
 ) -> Result<bool, AccountError> {
     let now = now_unix();
     let mut tx = store.begin_write().await?;
-    if !users::revoke_token(&mut *tx, &account.username, token_id, now).await? {
+    if !users::revoke_token(&mut **tx, &account.username, token_id, now).await? {
         return Ok(false);
     }
     let detail = format!("token_id={token_id}");

@@ -783,7 +783,7 @@ pub async fn void(
     }
     let now = now_unix();
     let mut tx = store.begin_write().await?;
-    if !documents::void(&mut *tx, document_id, reason, now).await? {
+    if !documents::void(&mut **tx, document_id, reason, now).await? {
         return Err(ServiceError::Conflict("该文书已作废"));
     }
     let actor = account.actor();

@@ -419,7 +419,12 @@ static FONTS: LazyLock<Bounded<(u64, String), EmbeddedFont>> = LazyLock::new(|| 
 /// The embedded font for `text` (whose characters the font covers: the
 /// caller has checked).
 fn embedded_font(font: &FontBook, text: &str) -> Result<Arc<EmbeddedFont>, RenderError> {
-    let chars: BTreeSet<char> = text.chars().collect();
+    // The characters that differ between otherwise identical documents
+    // (document numbers, verification codes, dates) are always embedded, so
+    // the subset, and the cache key, depend only on the form's text.
+    const ALWAYS: &str =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ〇一二三四五六七八九十年月日第号〔〕：";
+    let chars: BTreeSet<char> = text.chars().chain(ALWAYS.chars()).collect();
     let key: String = chars.iter().collect();
     FONTS.get_or_try_insert((font.id(), key), || make_embedded_font(font, &chars))
 }

@@ -235,8 +235,8 @@ pub async fn provision(
 
     let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     for p in &all {
-        seals::insert_seal(&mut *tx, &p.seal).await?;
-        seals::insert_cert(&mut *tx, &p.cert, &p.key).await?;
+        seals::insert_seal(&mut **tx, &p.seal).await?;
+        seals::insert_cert(&mut **tx, &p.cert, &p.key).await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
     report.added = all.iter().map(|p| p.seal.seal_id.clone()).collect();
@@ -295,7 +295,7 @@ pub async fn revoke(
     reason: RevocationReason,
 ) -> Result<(), RegistryError> {
     let mut tx = store.begin_write().await.map_err(StoreError::from)?;
-    let seal = seals::get_seal(&mut *tx, id)
+    let seal = seals::get_seal(&mut **tx, id)
         .await?
         .ok_or_else(|| RegistryError::UnknownSeal(id.into()))?;
     if seal.status == "revoked" {
@@ -340,7 +340,7 @@ pub async fn rotate(
         OffsetDateTime::now_utc(),
     )?;
     seals::supersede_current(&mut tx, id).await?;
-    seals::insert_cert(&mut *tx, &cert, &key).await?;
+    seals::insert_cert(&mut **tx, &cert, &key).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(cert)
 }
@@ -437,15 +437,15 @@ pub async fn current_root_crl(
         return Ok(der);
     }
     let mut tx = store.begin_write().await.map_err(StoreError::from)?;
-    let number: u64 = meta::get(&mut *tx, ROOT_CRL_NUMBER_META)
+    let number: u64 = meta::get(&mut **tx, ROOT_CRL_NUMBER_META)
         .await?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
         + 1;
     let der = pki.root_crl(signer, number, OffsetDateTime::now_utc())?;
-    meta::set(&mut *tx, ROOT_CRL_NUMBER_META, &number.to_string()).await?;
+    meta::set(&mut **tx, ROOT_CRL_NUMBER_META, &number.to_string()).await?;
     meta::set(
-        &mut *tx,
+        &mut **tx,
         ROOT_CRL_META,
         &base64::engine::general_purpose::STANDARD.encode(&der),
     )

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Load benchmark of a running `eseal serve` with wrk: issuance over HTTP
+# (walk-in issue: application recorded + approved -> signed B-LT document
+# stored) and verification (POST /api/v1/verify of a B-LT document), with
+# requests/s, p50/p99 latency and the server's peak memory.
+# Usage: bash scripts/load-bench.sh [SECONDS] [CONNECTIONS]
+# Env: ESEAL_LOAD_DATABASE_URL=postgres://... to run against PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+SECS="${1:-10}"
+CONNS="${2:-16}"
+source scripts/lib-apt.sh
+apt_ensure wrk fonts-noto-cjk
+cargo build --release --quiet
+BIN="$ROOT/target/release/eseal"
+WORK=$(mktemp -d)
+SERVER=""
+trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
+export ESEAL_DATA_DIR="$WORK/data" ESEAL_LOG=warn ESEAL_PUBLIC_URL=http://127.0.0.1:18080
+if [ -n "${ESEAL_LOAD_DATABASE_URL:-}" ]; then export ESEAL_DATABASE_URL="$ESEAL_LOAD_DATABASE_URL"; fi
+"$BIN" init >/dev/null
+"$BIN" seals provision --roster keys-example/roster.csv >/dev/null 2>&1
+# A clerk holding the first 50 village seals (issuance spreads over them).
+awk -F, '$2=="village" && n<50 {print $1; n++}' keys-example/roster.csv > "$WORK/seals.txt"
+SEAL_ARGS=$(sed 's/^/--seal /' "$WORK/seals.txt" | tr '\n' ' ')
+# shellcheck disable=SC2086
+echo "load-bench-password-2026" | "$BIN" users add --username loadclerk --role clerk $SEAL_ARGS --password-stdin >/dev/null
+"$BIN" serve --listen 127.0.0.1:18080 > "$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 50); do curl -sf http://127.0.0.1:18080/readyz >/dev/null && break; sleep 0.2; done
+python3 - "$WORK" <<'PY'
+import json, sys, tomllib, urllib.request
+work = sys.argv[1]
+base = "http://127.0.0.1:18080"
+def call(method, path, body=None, headers=None):
+    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(req) as r:
+        return r, json.loads(r.read() or b"null")
+r, s = call("POST", "/api/v1/session", {"username": "loadclerk", "password": "load-bench-password-2026"})
+cookie = r.headers["Set-Cookie"].split(";")[0]
+_, t = call("POST", "/api/v1/tokens", {"name": "load"}, {"Cookie": cookie, "X-CSRF-Token": s["csrf_token"]})
+open(f"{work}/token", "w").write(t["token"])
+tpl = tomllib.load(open("templates/business_premises.toml", "rb"))
+fields = {f["name"]: f["example"] for f in tpl["fields"]}
+open(f"{work}/body.json", "w").write(json.dumps({"kind": "business_premises", "seal_id": "__SEAL__", "fields": fields}, ensure_ascii=False))
+# One issued document to verify.
+body = json.loads(open(f"{work}/body.json").read().replace("__SEAL__", open(f"{work}/seals.txt").readline().strip()))
+_, w = call("POST", "/api/v1/documents", body, {"Authorization": "Bearer " + t["token"]})
+doc = w["approval"]["document"]["document_id"]
+req = urllib.request.Request(f"{base}/api/v1/documents/{doc}/pdf", headers={"Authorization": "Bearer " + t["token"]})
+open(f"{work}/doc.pdf", "wb").write(urllib.request.urlopen(req).read())
+PY
+# Applications to approve, submitted ahead (concurrently).
+python3 - "$WORK" "${LOAD_APPLICATIONS:-9000}" <<'PY'
+import json, sys, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+work, n = sys.argv[1], int(sys.argv[2])
+base = "http://127.0.0.1:18080"
+seals = [l.strip() for l in open(f"{work}/seals.txt")]
+template = open(f"{work}/body.json").read()
+def one(i):
+    body = template.replace("__SEAL__", seals[i % len(seals)]).encode()
+    req = urllib.request.Request(base + "/api/v1/applications", data=body, method="POST", headers={"Content-Type": "application/json"})
+    token = json.loads(urllib.request.urlopen(req).read())["tracking_token"]
+    return json.loads(urllib.request.urlopen(f"{base}/api/v1/track/{token}").read())["application_id"]
+with ThreadPoolExecutor(16) as pool:
+    ids = list(pool.map(one, range(n)))
+open(f"{work}/ids.txt", "w").write("\n".join(ids) + "\n")
+PY
+export LOAD_IDS="$WORK/ids.txt" LOAD_SEALS="$WORK/seals.txt" LOAD_BODY="$WORK/body.json" LOAD_TOKEN=$(cat "$WORK/token") LOAD_PDF="$WORK/doc.pdf"
+echo "== issuance: POST /api/v1/applications/{id}/approve (-> B-LT document stored), $CONNS connections, ${SECS}s, $(wc -l < "$WORK/ids.txt") applications waiting"
+wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/approve.lua http://127.0.0.1:18080 | tee "$WORK/approve.txt"
+echo "== issuance: POST /api/v1/documents (walk-in: application + approval -> B-LT document stored), $CONNS connections, ${SECS}s"
+wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/issue.lua http://127.0.0.1:18080 | tee "$WORK/issue.txt"
+echo "== verification: POST /api/v1/verify ($(stat -c %s "$WORK/doc.pdf") bytes, B-LT), $CONNS connections, ${SECS}s"
+wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/verify.lua http://127.0.0.1:18080 | tee "$WORK/verify.txt"
+echo "== time inside issuance (number, render, sign, timestamp, store; from /metrics):"
+curl -s http://127.0.0.1:18080/metrics | grep -E '^eseal_issuance_seconds_(sum|count)' || true
+echo "== server peak memory: $(awk '/VmHWM/{print $2, $3}' /proc/$SERVER/status)"
+echo "== documents stored: $("$BIN" audit verify | head -1)"
