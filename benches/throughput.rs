@@ -53,6 +53,21 @@ fn rate(secs: f64, threads: usize, f: &(dyn Fn(u64) + Sync)) -> f64 {
     done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Document `n`'s number, code and QR link (the seal's place reserved).
+fn meta_for(n: u64) -> DocumentMeta {
+    DocumentMeta {
+        number: format!("赣榆青口繁荣〔2026〕第{:06}号", n % 1_000_000),
+        verification_code: "7KQ3M9XA".into(),
+        qr_url: format!(
+            "https://eseal.example/v/AAAAAAAAAAAAAAAA{:06}?c=7KQ3M9XA",
+            n % 1_000_000
+        ),
+        verify_url: "https://eseal.example/verify".into(),
+        specimen: false,
+        placement: SealPlacement::Reserved,
+    }
+}
+
 fn pem(label: &str, der: &[u8]) -> String {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
@@ -144,17 +159,7 @@ fn main() -> anyhow::Result<()> {
         inscription: None,
     };
     let render = |n: u64| {
-        let meta = DocumentMeta {
-            number: format!("赣榆青口繁荣〔2026〕第{:06}号", n % 1_000_000),
-            verification_code: "7KQ3M9XA".into(),
-            qr_url: format!(
-                "https://eseal.example/v/AAAAAAAAAAAAAAAA{:06}?c=7KQ3M9XA",
-                n % 1_000_000
-            ),
-            verify_url: "https://eseal.example/verify".into(),
-            specimen: false,
-            placement: SealPlacement::Reserved,
-        };
+        let meta = meta_for(n);
         document::render_pdf(
             &font,
             template,
@@ -183,17 +188,7 @@ fn main() -> anyhow::Result<()> {
         let mut values = document::sample(template);
         values["applicant_name"] = serde_json::Value::String(name);
         let filled = document::validate(template, &values).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        let meta = DocumentMeta {
-            number: format!("赣榆青口繁荣〔2026〕第{:06}号", n % 1_000_000),
-            verification_code: "7KQ3M9XA".into(),
-            qr_url: format!(
-                "https://eseal.example/v/AAAAAAAAAAAAAAAA{:06}?c=7KQ3M9XA",
-                n % 1_000_000
-            ),
-            verify_url: "https://eseal.example/verify".into(),
-            specimen: false,
-            placement: SealPlacement::Reserved,
-        };
+        let meta = meta_for(n);
         Ok(document::render_pdf(
             &font,
             template,

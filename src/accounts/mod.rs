@@ -222,13 +222,24 @@ pub async fn disable_user(store: &Store, username: &str, actor: &str) -> Result<
     if !users::set_status(&mut **tx, username, "disabled").await? {
         return Err(AccountError::UnknownUser(username.to_string()));
     }
+    end_sessions_and_audit(tx, username, actor, "user.disable", now).await
+}
+
+/// End an account's sessions, audit the change and commit.
+async fn end_sessions_and_audit(
+    mut tx: crate::store::WriteTx,
+    username: &str,
+    actor: &str,
+    action: &str,
+    now: i64,
+) -> Result<(), AccountError> {
     users::delete_sessions_of(&mut **tx, username).await?;
     let detail = format!("username={username}");
     audit::append(
         &mut tx,
         &Event {
             actor,
-            action: "user.disable",
+            action,
             detail: &detail,
             ..Default::default()
         },
@@ -253,21 +264,7 @@ pub async fn reset_password(
     if !users::set_password(&mut **tx, username, &hash, now).await? {
         return Err(AccountError::UnknownUser(username.to_string()));
     }
-    users::delete_sessions_of(&mut **tx, username).await?;
-    let detail = format!("username={username}");
-    audit::append(
-        &mut tx,
-        &Event {
-            actor,
-            action: "user.reset_password",
-            detail: &detail,
-            ..Default::default()
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    end_sessions_and_audit(tx, username, actor, "user.reset_password", now).await
 }
 
 /// Seconds an account stays locked after its `failures`-th failure in a row:

@@ -34,6 +34,7 @@ mod signature_field;
 mod timestamp;
 mod trust;
 
+pub use chain::rfc3339;
 pub use limits::Limits;
 pub use report::{
     CertInfo, ChainStatus, Code, Coverage, LaterChange, Reason, Report, RevocationStatus, Severity,
