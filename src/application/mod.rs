@@ -684,6 +684,7 @@ pub async fn approve(
     }
     let fields: serde_json::Value =
         serde_json::from_str(&a.fields_json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let document_id = crate::issuance::new_document_id()?;
     let req = IssueRequest {
         seal_id: a.seal_id.clone(),
         kind: a.kind.clone(),
@@ -691,18 +692,20 @@ pub async fn approve(
         level: issuer.level,
         issued_by: account.username.clone(),
         application_id: Some(id.to_string()),
+        document_id: Some(document_id.clone()),
     };
     let ctx = issuer.context();
     let prepared = issuance::prepare(&ctx, &req).await?;
     let now = now_unix();
     let mut tx = store.begin_write().await?;
-    if !apps::transition(
+    if !apps::transition_with_document(
         &mut tx,
         id,
         &["submitted", "under_review"],
         "issued",
         &account.username,
         None,
+        Some(&document_id),
         now,
     )
     .await?
@@ -717,7 +720,6 @@ pub async fn approve(
         };
     }
     let (issued, row) = issuance::issue_in(&ctx, &req, prepared, &mut tx).await?;
-    apps::set_document(&mut tx, id, &issued.document_id).await?;
     let actor = account.actor();
     let base = Event {
         actor: &actor,
@@ -726,26 +728,23 @@ pub async fn approve(
         document_id: Some(&issued.document_id),
         ..Default::default()
     };
-    audit::append(
-        &mut tx,
-        &Event {
-            action: "application.approve",
-            ..base.clone()
-        },
-        now,
-    )
-    .await?;
     let detail = format!(
         "number={} cert={} level={}",
         row.number, row.cert_serial_hex, row.pades_level
     );
-    audit::append(
+    audit::append_all(
         &mut tx,
-        &Event {
-            action: "seal.use",
-            detail: &detail,
-            ..base
-        },
+        &[
+            Event {
+                action: "application.approve",
+                ..base.clone()
+            },
+            Event {
+                action: "seal.use",
+                detail: &detail,
+                ..base
+            },
+        ],
         now,
     )
     .await?;

@@ -80,6 +80,40 @@ pub async fn append(
     Ok(seq)
 }
 
+/// Append several events in order inside `tx`, claiming their sequence
+/// numbers and moving the head once (see [`append`]).
+pub async fn append_all(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    events: &[Event<'_>],
+    at: i64,
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = i64::try_from(events.len()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (first, mut prev_hash) = rows::claim(tx, n).await?;
+    let mut seq = first;
+    for event in events {
+        let mut row = AuditRow {
+            seq,
+            at,
+            actor: event.actor.to_string(),
+            action: event.action.to_string(),
+            seal_id: event.seal_id.map(str::to_string),
+            document_id: event.document_id.map(str::to_string),
+            application_id: event.application_id.map(str::to_string),
+            detail: event.detail.to_string(),
+            prev_hash: prev_hash.clone(),
+            hash: String::new(),
+        };
+        row.hash = entry_hash(&row);
+        rows::insert(tx, &row).await?;
+        prev_hash = row.hash;
+        seq += 1;
+    }
+    rows::advance(tx, seq - 1, &prev_hash).await
+}
+
 /// Append one event in a transaction of its own (for refusals, logins).
 pub async fn append_alone(store: &Store, event: &Event<'_>) -> Result<i64, StoreError> {
     let mut tx = store.begin_write().await?;

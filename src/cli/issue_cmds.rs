@@ -50,6 +50,7 @@ pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32>
         level: a.level,
         issued_by: "cli".into(),
         application_id: None,
+        document_id: None,
     };
     let issued = issue(&ctx, &req).await?;
     inst.store.close().await;

@@ -65,6 +65,9 @@ pub struct IssueRequest {
     /// Who issued it (a clerk's username, or `cli`).
     pub issued_by: String,
     pub application_id: Option<String>,
+    /// The document's id when the caller chose it (to record it with its
+    /// own rows in the same statement); a fresh one otherwise.
+    pub document_id: Option<String>,
 }
 
 /// An issued document.
@@ -215,7 +218,10 @@ async fn issue_in_inner(
     let now = OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
     let allocated = allocate_number(tx, &material.seal, now.year()).await?;
     let number = allocated.to_string();
-    let document_id = new_document_id()?;
+    let document_id = match &req.document_id {
+        Some(id) => id.clone(),
+        None => new_document_id()?,
+    };
     let code = new_verification_code()?;
     let base = ctx.public_url.trim_end_matches('/');
     let meta = DocumentMeta {

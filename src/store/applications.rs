@@ -167,10 +167,25 @@ pub async fn transition(
     reject_reason: Option<&str>,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let ph: Vec<String> = (0..from.len()).map(|i| format!("${}", 6 + i)).collect();
+    transition_with_document(tx, id, from, to, reviewed_by, reject_reason, None, now).await
+}
+
+/// [`transition`], also recording the document issued for it.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition_with_document(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    reviewed_by: &str,
+    reject_reason: Option<&str>,
+    document_id: Option<&str>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let ph: Vec<String> = (0..from.len()).map(|i| format!("${}", 7 + i)).collect();
     let sql = format!(
-        "UPDATE applications SET status = $1, reviewed_by = $2, reject_reason = $3, updated_at = $4 \
-         WHERE application_id = $5 AND status IN ({})",
+        "UPDATE applications SET status = $1, reviewed_by = $2, reject_reason = $3, updated_at = $4, \
+         document_id = COALESCE($6, document_id) WHERE application_id = $5 AND status IN ({})",
         ph.join(", ")
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -178,22 +193,10 @@ pub async fn transition(
         .bind(reviewed_by.to_string())
         .bind(reject_reason.map(str::to_string))
         .bind(now)
-        .bind(id.to_string());
+        .bind(id.to_string())
+        .bind(document_id.map(str::to_string));
     for f in from {
         q = q.bind((*f).to_string());
     }
     Ok(q.execute(&mut **tx).await?.rows_affected() == 1)
-}
-
-pub async fn set_document(
-    tx: &mut sqlx::Transaction<'_, Any>,
-    id: &str,
-    document_id: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE applications SET document_id = $1 WHERE application_id = $2")
-        .bind(document_id)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }

@@ -41,10 +41,56 @@ fn audit_row(r: &AnyRow) -> Result<AuditRow, sqlx::Error> {
 /// the transaction ends, so concurrent appenders (any number of processes)
 /// queue here and never fork the chain.
 pub async fn claim_next(tx: &mut sqlx::Transaction<'_, Any>) -> Result<(i64, String), StoreError> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+    claim(tx, 1).await
+}
+
+/// Claim `n` consecutive sequence numbers; returns the first and the hash
+/// of the entry before it.
+pub async fn claim(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    n: i64,
+) -> Result<(i64, String), StoreError> {
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
         .fetch_one(&mut **tx)
         .await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
+    let last: i64 = row.try_get(0)?;
+    Ok((last - n + 1, row.try_get(1)?))
+}
+
+/// Insert an entry without moving the head (see [`advance`]).
+pub async fn insert(tx: &mut sqlx::Transaction<'_, Any>, e: &AuditRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, seal_id, document_id, application_id, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(e.seq)
+    .bind(e.at)
+    .bind(e.actor.clone())
+    .bind(e.action.clone())
+    .bind(e.seal_id.clone())
+    .bind(e.document_id.clone())
+    .bind(e.application_id.clone())
+    .bind(e.detail.clone())
+    .bind(e.prev_hash.clone())
+    .bind(e.hash.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Point the head at entry `seq` with `hash` (the last one inserted).
+pub async fn advance(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    seq: i64,
+    hash: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1 AND seq = $2")
+        .bind(hash.to_string())
+        .bind(seq)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn insert_and_advance(

@@ -71,16 +71,16 @@ pub async fn next_seq(
     seal_id: &str,
     year: i64,
 ) -> Result<i64, StoreError> {
-    sqlx::query("INSERT INTO document_counters (seal_id, year, last) VALUES ($1, $2, 0) ON CONFLICT (seal_id, year) DO NOTHING")
-        .bind(seal_id)
-        .bind(year)
-        .execute(&mut **tx)
-        .await?;
-    let row = sqlx::query("UPDATE document_counters SET last = last + 1 WHERE seal_id = $1 AND year = $2 RETURNING last")
-        .bind(seal_id)
-        .bind(year)
-        .fetch_one(&mut **tx)
-        .await?;
+    // One statement: create the counter at 1 or bump it (SQLite >= 3.35
+    // and PostgreSQL both take UPSERT ... RETURNING).
+    let row = sqlx::query(
+        "INSERT INTO document_counters (seal_id, year, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (seal_id, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last",
+    )
+    .bind(seal_id)
+    .bind(year)
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(row.try_get(0)?)
 }
 
