@@ -673,7 +673,9 @@ pub async fn approve(
     id: &str,
 ) -> Result<Approval, ServiceError> {
     let a = get_actionable(store, account, id, "approve").await?;
-    if let Some(d) = existing_document(store, id).await? {
+    if let Some(doc_id) = &a.document_id
+        && let Some(d) = documents::get(&store.pool, doc_id).await?
+    {
         return Ok(Approval {
             document: DocumentView::from(&d),
             already_issued: true,

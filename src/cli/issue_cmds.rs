@@ -42,6 +42,7 @@ pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32>
         tsa: tsa.as_ref(),
         public_url: settings.public_url.clone(),
         specimen: a.specimen,
+        crls: None,
     };
     let req = IssueRequest {
         seal_id: a.input.seal.clone(),

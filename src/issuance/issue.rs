@@ -89,6 +89,35 @@ pub struct IssueContext<'a> {
     pub public_url: String,
     /// Demo installations mark every document 样本.
     pub specimen: bool,
+    /// The service's short-lived copy of the CRLs (`None`: read each time).
+    pub crls: Option<&'a CrlCache>,
+}
+
+/// The CRLs a B-LT document embeds, kept for a minute: they change only on
+/// a revocation, and a revoked seal cannot issue (its key is gone), so a
+/// CRL a minute old in another seal's DSS is as good as the newest.
+#[derive(Debug, Default)]
+pub struct CrlCache(std::sync::Mutex<Option<(std::time::Instant, Vec<u8>, Vec<u8>)>>);
+
+const CRL_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn current_crls(ctx: &IssueContext<'_>) -> Result<(Vec<u8>, Vec<u8>), IssueError> {
+    if let Some(cache) = ctx.crls
+        && let Ok(guard) = cache.0.lock()
+        && let Some((at, crl, root)) = guard.as_ref()
+        && at.elapsed() < CRL_CACHE_TTL
+    {
+        return Ok((crl.clone(), root.clone()));
+    }
+    let (store, signer, pki) = (&ctx.inst.store, ctx.inst.signer.as_ref(), &ctx.inst.pki);
+    let crl = registry::current_crl(store, signer, pki).await?;
+    let root = registry::current_root_crl(store, signer, pki).await?;
+    if let Some(cache) = ctx.crls
+        && let Ok(mut guard) = cache.0.lock()
+    {
+        *guard = Some((std::time::Instant::now(), crl.clone(), root.clone()));
+    }
+    Ok((crl, root))
 }
 
 /// The seal's drawing as a signature appearance stream, built once per
@@ -165,9 +194,7 @@ pub async fn prepare<'t>(
             kind: req.kind.clone(),
         });
     }
-    let crl = registry::current_crl(store, ctx.inst.signer.as_ref(), &ctx.inst.pki).await?;
-    let root_crl =
-        registry::current_root_crl(store, ctx.inst.signer.as_ref(), &ctx.inst.pki).await?;
+    let (crl, root_crl) = current_crls(ctx).await?;
     Ok(Prepared {
         root_crl,
         template,

@@ -20,6 +20,7 @@ pub struct Issuer {
     pub public_url: String,
     pub specimen: bool,
     pub level: PadesLevel,
+    pub crls: super::issue::CrlCache,
 }
 
 impl std::fmt::Debug for Issuer {
@@ -66,6 +67,7 @@ impl Issuer {
             font: crate::font::shared()?,
             tsa,
             level: default_level()?,
+            crls: super::issue::CrlCache::default(),
             inst,
         })
     }
@@ -79,6 +81,7 @@ impl Issuer {
             tsa: self.tsa.as_ref(),
             public_url: self.public_url.clone(),
             specimen: self.specimen,
+            crls: Some(&self.crls),
         }
     }
 }
