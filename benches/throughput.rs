@@ -231,7 +231,8 @@ fn main() -> anyhow::Result<()> {
         &rendered.pdf,
         &identity,
         &opts(PadesLevel::BLT, visible(&rendered)),
-    )?;
+    )?
+    .bytes;
     let mut trust = TrustStore::new();
     trust.add_anchor(&inst.pki.root.cert_der)?;
     let verdict = eseal::verify::verify(&blt, &trust, &VerifyOptions::default()).verdict;

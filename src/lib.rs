@@ -19,6 +19,7 @@ pub mod installation;
 pub mod issuance;
 pub mod metrics;
 pub mod pades;
+pub mod pdf;
 pub mod pki;
 pub mod records;
 pub mod seal;

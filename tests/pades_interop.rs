@@ -20,7 +20,13 @@ fn visible() -> Option<VisibleSeal> {
 
 fn sign_to(dir: &Path, pki: &Pki, level: PadesLevel, name: &str) -> (std::path::PathBuf, Vec<u8>) {
     let pdf = minimal_pdf(2, 50_000);
-    let signed = pades::sign(&pdf, &pki.identity(), &pki.options(level, visible())).unwrap();
+    let out = pades::sign(&pdf, &pki.identity(), &pki.options(level, visible())).unwrap();
+    let signed = out.bytes;
+    // The digest `sign` reports is the SHA-256 of its signature's byte range.
+    let [a, b, c, d] = signatures(&signed)[0].range;
+    let mut covered = signed[a..a + b].to_vec();
+    covered.extend_from_slice(&signed[c..c + d]);
+    assert_eq!(out.signed_digest, eseal::crypto::sha256(&covered));
     assert!(
         signed.starts_with(&pdf),
         "the original bytes must be kept unchanged"
@@ -230,7 +236,7 @@ fn second_signature_leaves_the_first_valid() {
         }),
     );
     opts.name = "某某镇人民政府".into();
-    let second = pades::sign(&first, &pki.identity(), &opts).unwrap();
+    let second = pades::sign(&first, &pki.identity(), &opts).unwrap().bytes;
     assert!(second.starts_with(&first));
     let path = dir.join("second.pdf");
     std::fs::write(&path, &second).unwrap();

@@ -80,7 +80,7 @@ pub fn run_sign(args: &SignArgs, seal: &ResolvedSeal<'_>) -> Result<usize, SignC
         tsa: seal.tsa,
         validation: seal.validation.clone(),
     };
-    let signed = pades::sign(&pdf, &seal.identity, &opts)?;
+    let signed = pades::sign(&pdf, &seal.identity, &opts)?.bytes;
     // Write beside the target and rename, so a crash never leaves half a file.
     let tmp = args.output.with_extension("pdf.partial");
     std::fs::write(&tmp, &signed)

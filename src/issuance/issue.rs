@@ -300,7 +300,8 @@ async fn issue_in_inner(
             crls: vec![crl, root_crl],
         },
     };
-    let pdf = pades::sign(&rendered.pdf, &identity, &opts)?;
+    let signed = pades::sign(&rendered.pdf, &identity, &opts)?;
+    let pdf = signed.bytes;
     let pdf_sha256 = hex::encode(crate::crypto::sha256(&pdf));
     let cert_serial_hex = crate::pki::CertInfo::parse(&material.cert_der)
         .map_err(RegistryError::from)?
@@ -324,7 +325,7 @@ async fn issue_in_inner(
         voided_at: None,
         void_reason: None,
         application_id: req.application_id.clone(),
-        signed_digest: pades::byte_range::first_signed_digest(&pdf).map(hex::encode),
+        signed_digest: Some(hex::encode(signed.signed_digest)),
     };
     documents::insert(&mut **tx, &row, &pdf).await?;
     Ok((

@@ -61,28 +61,3 @@ pub fn signed_bytes(bytes: &[u8], ph: &Placeholder) -> Vec<u8> {
     v.extend_from_slice(&bytes[ph.contents_end..]);
     v
 }
-
-/// SHA-256 over the byte range of the first signature in a signed file (the
-/// first `/ByteRange` array in file order, which is the earliest signature
-/// in files this module writes). `None` if there is none or it is out of
-/// bounds.
-pub fn first_signed_digest(pdf: &[u8]) -> Option<[u8; 32]> {
-    const KEY: &[u8] = b"/ByteRange";
-    let at = pdf.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
-    let rest = &pdf[at..];
-    let open = rest.iter().position(|&b| b == b'[')?;
-    let close = rest[open..].iter().position(|&b| b == b']')? + open;
-    let text = std::str::from_utf8(&rest[open + 1..close]).ok()?;
-    let n: Vec<usize> = text
-        .split_ascii_whitespace()
-        .map(str::parse)
-        .collect::<Result<_, _>>()
-        .ok()?;
-    let [a, b, c, d] = n[..] else { return None };
-    let first = pdf.get(a..a.checked_add(b)?)?;
-    let second = pdf.get(c..c.checked_add(d)?)?;
-    let mut h = crate::crypto::Sha256::new();
-    h.update(first);
-    h.update(second);
-    Some(h.finish())
-}

@@ -5,8 +5,8 @@
 use super::PadesError;
 use super::byte_range::{Placeholder, digest};
 use super::embed::embed;
-use super::pdf_file::PdfFile;
 use super::prepare::{SigDict, prepare};
+use crate::pdf::IncrementalFile;
 use crate::tsa::TimestampClient;
 
 /// Room reserved for the token.
@@ -14,7 +14,7 @@ pub const TOKEN_RESERVE: usize = 12 * 1024;
 
 /// Append the document timestamp; returns its placeholder and the token.
 pub fn add_document_timestamp(
-    file: &mut PdfFile,
+    file: &mut IncrementalFile<'_>,
     tsa: &dyn TimestampClient,
 ) -> Result<(Placeholder, Vec<u8>), PadesError> {
     let ph = prepare(file, &SigDict::DocTimeStamp, None, TOKEN_RESERVE)?;

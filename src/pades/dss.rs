@@ -6,35 +6,36 @@
 
 use std::collections::HashSet;
 
-use lopdf::{Dictionary, Object, Stream};
-
 use super::PadesError;
-use super::pdf_file::PdfFile;
+use crate::pdf::{Dict, IncrementalFile, Object, PdfStream};
 
 /// Append a revision whose catalog holds a `/DSS` with `certs` and `crls`
 /// (DER) added to what is already there. Duplicates are stored once.
-pub fn add_dss(file: &mut PdfFile, certs: &[Vec<u8>], crls: &[Vec<u8>]) -> Result<(), PadesError> {
+pub fn add_dss(
+    file: &mut IncrementalFile<'_>,
+    certs: &[Vec<u8>],
+    crls: &[Vec<u8>],
+) -> Result<(), PadesError> {
     let mut catalog = file.catalog()?;
     let (dss_id, mut dss) = match catalog.get(b"DSS") {
-        Ok(Object::Reference(id)) => (Some(*id), file.dictionary(*id)?),
-        Ok(Object::Dictionary(d)) => (None, d.clone()),
-        _ => (None, Dictionary::new()),
+        Some(Object::Ref(n, g)) => (Some((*n, *g)), file.dictionary((*n, *g))?),
+        Some(Object::Dict(d)) => (None, d.clone()),
+        _ => (None, Dict::new()),
     };
-    let existing =
-        |file: &PdfFile, dss: &Dictionary, key: &[u8]| -> Result<Vec<Object>, PadesError> {
-            match dss.get(key) {
-                Ok(obj) => match file.resolve(obj)? {
-                    Object::Array(a) => Ok(a.clone()),
-                    _ => Err(PadesError::BadPdf(format!(
-                        "/DSS /{} is not an array",
-                        String::from_utf8_lossy(key)
-                    ))),
-                },
-                Err(_) => Ok(Vec::new()),
-            }
-        };
-    let mut cert_refs = existing(file, &dss, b"Certs")?;
-    let mut crl_refs = existing(file, &dss, b"CRLs")?;
+    let existing = |file: &IncrementalFile<'_>, key: &[u8]| -> Result<Vec<Object>, PadesError> {
+        match dss.get(key) {
+            Some(obj) => match &*file.resolve(obj)? {
+                Object::Array(a) => Ok(a.clone()),
+                _ => Err(PadesError::BadPdf(format!(
+                    "/DSS /{} is not an array",
+                    String::from_utf8_lossy(key)
+                ))),
+            },
+            None => Ok(Vec::new()),
+        }
+    };
+    let mut cert_refs = existing(file, b"Certs")?;
+    let mut crl_refs = existing(file, b"CRLs")?;
 
     let mut update = file.update();
     let mut seen = HashSet::new();
@@ -46,21 +47,24 @@ pub fn add_dss(file: &mut PdfFile, certs: &[Vec<u8>], crls: &[Vec<u8>]) -> Resul
             let id = update.allocate();
             update.put(
                 id,
-                Object::Stream(Stream::new(Dictionary::new(), der.clone())),
+                Object::Stream(PdfStream {
+                    dict: Dict::new(),
+                    raw: der.clone(),
+                }),
             );
-            refs.push(Object::Reference(id));
+            refs.push(Object::reference(id));
         }
     }
-    dss.set("Type", Object::Name(b"DSS".to_vec()));
+    dss.set("Type", Object::name("DSS"));
     dss.set("Certs", Object::Array(cert_refs));
     if !crl_refs.is_empty() {
         dss.set("CRLs", Object::Array(crl_refs));
     }
     let dss_id = dss_id.unwrap_or_else(|| update.allocate());
-    update.put(dss_id, Object::Dictionary(dss));
-    catalog.set("DSS", Object::Reference(dss_id));
+    update.put(dss_id, Object::Dict(dss));
+    catalog.set("DSS", Object::reference(dss_id));
     let root = update.file().root_id;
-    update.put(root, Object::Dictionary(catalog));
+    update.put(root, Object::Dict(catalog));
     update.finish();
     Ok(())
 }

@@ -1,4 +1,5 @@
 use crate::crypto::CryptoError;
+use crate::pdf::PdfError;
 use crate::signed_data::SignedDataError;
 use crate::tsa::TsaError;
 
@@ -31,4 +32,15 @@ pub enum PadesError {
     /// The timestamp authority failed: the document is not issued untimestamped.
     #[error("timestamping failed, the document was not signed: {0}")]
     Timestamp(#[from] TsaError),
+}
+
+impl From<PdfError> for PadesError {
+    fn from(e: PdfError) -> Self {
+        match e {
+            PdfError::Encrypted => {
+                PadesError::BadPdf("the PDF is encrypted; remove its password first".into())
+            }
+            other => PadesError::BadPdf(other.to_string()),
+        }
+    }
 }

@@ -24,13 +24,12 @@ pub mod dss;
 pub mod embed;
 mod error;
 pub mod field;
-pub mod pdf_file;
-pub mod pdf_syntax;
 pub mod prepare;
 
 pub use error::PadesError;
 
 use crate::crypto::{KeyRef, Signer};
+use crate::pdf::{IncrementalFile, ReadLimits};
 use crate::signed_data;
 use crate::tsa::TimestampClient;
 
@@ -135,14 +134,23 @@ pub struct SignOptions<'a> {
 const CMS_OVERHEAD: usize = 2 * 1024;
 const TOKEN_RESERVE: usize = 12 * 1024;
 
-/// Sign `pdf` (any unencrypted PDF, signed or not) at `opts.level`; returns
-/// the new file, which is `pdf` followed by the appended revisions.
+/// A signed PDF and what its new signature covers.
+#[derive(Clone, Debug)]
+pub struct SignedPdf {
+    /// The input followed by the appended revisions.
+    pub bytes: Vec<u8>,
+    /// SHA-256 over the byte range of the signature this call added (the
+    /// digest its CMS signs), which the registry finds the document by.
+    pub signed_digest: [u8; 32],
+}
+
+/// Sign `pdf` (any unencrypted PDF, signed or not) at `opts.level`.
 pub fn sign(
     pdf: &[u8],
     identity: &SigningIdentity<'_>,
     opts: &SignOptions<'_>,
-) -> Result<Vec<u8>, PadesError> {
-    let mut file = pdf_file::PdfFile::parse(pdf)?;
+) -> Result<SignedPdf, PadesError> {
+    let mut file = IncrementalFile::open(pdf, ReadLimits::default())?;
     let certs_len: usize =
         identity.cert_der.len() + identity.chain_der.iter().map(Vec::len).sum::<usize>();
     let timestamped = opts.level >= PadesLevel::BT;
@@ -171,5 +179,8 @@ pub fn sign(
     if opts.level >= PadesLevel::BLTA {
         doc_timestamp::add_document_timestamp(&mut file, opts.tsa)?;
     }
-    Ok(file.bytes)
+    Ok(SignedPdf {
+        bytes: file.bytes,
+        signed_digest: digest,
+    })
 }

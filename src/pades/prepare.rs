@@ -1,13 +1,11 @@
 //! Step 1: append a revision holding the signature dictionary with
 //! placeholders for `/ByteRange` and `/Contents`, and the field showing it.
 
-use lopdf::{Dictionary, Object};
-
 use super::byte_range::Placeholder;
 use super::field::add_signature_field;
-use super::pdf_file::PdfFile;
-use super::pdf_syntax::{self, date_string, text_string};
 use super::{PadesError, VisibleSeal};
+use crate::pdf::write::{self, date_string, text_string};
+use crate::pdf::{Dict, IncrementalFile, Object};
 
 /// Width reserved inside `/ByteRange [ ... ]`: four offsets of up to ten digits.
 pub(crate) const BYTE_RANGE_WIDTH: usize = 4 * 11;
@@ -28,7 +26,7 @@ pub enum SigDict<'a> {
 /// Append the revision; `contents_len` bytes are reserved for the DER that
 /// `/Contents` will hold.
 pub fn prepare(
-    file: &mut PdfFile,
+    file: &mut IncrementalFile<'_>,
     kind: &SigDict<'_>,
     visible: Option<&VisibleSeal>,
     contents_len: usize,
@@ -37,9 +35,9 @@ pub fn prepare(
     let sig_id = update.allocate();
     add_signature_field(&mut update, sig_id, visible)?;
 
-    let mut head = Dictionary::new();
-    let mut tail = Dictionary::new();
-    let name = |s: &str| Object::Name(s.as_bytes().to_vec());
+    let mut head = Dict::new();
+    let mut tail = Dict::new();
+    let name = Object::name;
     match kind {
         SigDict::Signature {
             reason,
@@ -70,12 +68,7 @@ pub fn prepare(
 
     // << head /ByteRange [...] /Contents <00...> tail >>
     let mut body = b"<<".to_vec();
-    for (k, v) in head.iter() {
-        pdf_syntax::write_name(&mut body, k);
-        body.push(b' ');
-        pdf_syntax::write_object(&mut body, v);
-        body.push(b' ');
-    }
+    write::write_entries(&mut body, &head);
     body.extend_from_slice(b"/ByteRange [");
     let byte_range_rel = body.len();
     body.extend(std::iter::repeat_n(b' ', BYTE_RANGE_WIDTH));
@@ -85,12 +78,7 @@ pub fn prepare(
     body.extend(std::iter::repeat_n(b'0', contents_len * 2));
     body.push(b'>');
     body.push(b' ');
-    for (k, v) in tail.iter() {
-        pdf_syntax::write_name(&mut body, k);
-        body.push(b' ');
-        pdf_syntax::write_object(&mut body, v);
-        body.push(b' ');
-    }
+    write::write_entries(&mut body, &tail);
     body.extend_from_slice(b">>");
     let index = update.put_raw(sig_id, body);
     let written = update.finish();

@@ -1,7 +1,7 @@
 //! The Document Security Store (ISO 32000-2 §12.8.4.3, ETSI EN 319 142-1
 //! §5.4.2): certificates and CRLs embedded for long-term validation.
 
-use super::pdf::{Object, PdfDocument, PdfError};
+use crate::pdf::{Object, PdfDocument, PdfError};
 
 /// Most DSS entries read per list.
 const MAX_ENTRIES: usize = 256;

@@ -2,10 +2,10 @@
 //! `[0, a, b, c]` with the gap `[a, b)` exactly the /Contents hex string, and
 //! end at a revision boundary; its SHA-256 is what the CMS must have signed.
 
-use super::pdf::PdfDocument;
 use super::report::{Code, Reason};
 use super::signature_field::FoundSignature;
 use crate::crypto::Sha256;
+use crate::pdf::PdfDocument;
 
 #[derive(Debug, Clone)]
 pub struct Integrity {

@@ -1,6 +1,9 @@
+use crate::pdf::ReadLimits;
+
 /// Hard limits that keep verification of hostile input bounded in time and
 /// memory. Every loop and every recursion in the verifier's PDF and ASN.1
-/// parsing is bounded by one of these.
+/// parsing is bounded by one of these; the reading ones are handed to the
+/// PDF reader as [`ReadLimits`].
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Largest file accepted (bytes).
@@ -23,17 +26,33 @@ pub struct Limits {
     pub max_signature_size: usize,
 }
 
+impl Limits {
+    /// The limits the PDF reader enforces.
+    pub fn read(&self) -> ReadLimits {
+        ReadLimits {
+            max_file_size: self.max_file_size,
+            max_depth: self.max_depth,
+            max_revisions: self.max_revisions,
+            max_xref_entries: self.max_xref_entries,
+            max_objects_parsed: self.max_objects_parsed,
+            max_stream_decoded: self.max_stream_decoded,
+            max_total_decoded: self.max_total_decoded,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
+        let r = ReadLimits::default();
         Self {
-            max_file_size: 64 * 1024 * 1024,
-            max_depth: 48,
-            max_revisions: 256,
-            max_xref_entries: 1_000_000,
-            max_objects_parsed: 200_000,
+            max_file_size: r.max_file_size,
+            max_depth: r.max_depth,
+            max_revisions: r.max_revisions,
+            max_xref_entries: r.max_xref_entries,
+            max_objects_parsed: r.max_objects_parsed,
             max_signatures: 64,
-            max_stream_decoded: 16 * 1024 * 1024,
-            max_total_decoded: 64 * 1024 * 1024,
+            max_stream_decoded: r.max_stream_decoded,
+            max_total_decoded: r.max_total_decoded,
             max_signature_size: 512 * 1024,
         }
     }

@@ -13,14 +13,13 @@
 //! of the [`TrustStore`], and (inside the service) a [`Registry`]. It never
 //! touches the keystore, and does not depend on the signer (`pades`, `tsa`).
 //!
-//! Layers: [`pdf`] reads the file structure (bounded, own parser);
+//! Layers: [`crate::pdf`] reads the file structure (bounded, own parser);
 //! `signature_field` finds signatures; `integrity` checks byte ranges;
 //! `modification` judges incremental updates after each signature; [`cms`]
 //! checks the CMS; `chain`, `timestamp` and `revocation` judge the signer,
 //! the time and the revocation status; `report` holds the result.
 
 pub mod cms;
-pub mod pdf;
 
 mod chain;
 mod dss;
@@ -43,7 +42,7 @@ pub use report::{
 pub use timestamp::{TimestampOutcome, check_token};
 pub use trust::{Registry, RegistryQuery, RegistryStatus, TrustError, TrustStore, VerifyOptions};
 
-use pdf::{PdfDocument, PdfError};
+use crate::pdf::{PdfDocument, PdfError};
 use report::verdict_of;
 use signature_check::Context;
 
@@ -100,7 +99,7 @@ fn fail(mut r: Report, e: &PdfError) -> Report {
 
 fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Report {
     let mut report = empty_report(pdf);
-    let doc = match PdfDocument::parse(pdf, opts.limits) {
+    let doc = match PdfDocument::parse(pdf, opts.limits.read()) {
         Ok(d) => d,
         Err(e) => return fail(report, &e),
     };

@@ -13,9 +13,9 @@
 
 use std::collections::HashSet;
 
-use super::pdf::{Dict, Object, PdfDocument, PdfError, XrefEntry};
 use super::report::Code;
 use super::signature_field::is_signature_widget;
+use crate::pdf::{Dict, Object, PdfDocument, PdfError, XrefEntry};
 
 /// Page tree nodes and the objects a page draws from, bounded.
 const MAX_PAGE_NODES: usize = 20_000;
@@ -465,7 +465,7 @@ impl PageObjects {
                     self.refs_in(doc, x, rev, depth + 1, budget)?;
                 }
             }
-            Object::Dict(d) | Object::Stream(super::pdf::PdfStream { dict: d, .. }) => {
+            Object::Dict(d) | Object::Stream(crate::pdf::PdfStream { dict: d, .. }) => {
                 for (k, x) in &d.0 {
                     // A resource or form's /Parent-like back links do not draw content.
                     if k != b"Parent" && k != b"P" {

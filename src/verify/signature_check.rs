@@ -5,7 +5,6 @@ use super::cms::{self, CmsError, EssStatus, oids};
 use super::dss::Dss;
 use super::integrity;
 use super::modification;
-use super::pdf::PdfDocument;
 use super::report::{
     ChainStatus, Code, Coverage, LaterChange, Reason, RevocationStatus, SignatureKind,
     SignatureReport, SigningTime, TimeSource, TimestampInfo, Verdict,
@@ -15,6 +14,7 @@ use super::signature_field::FoundSignature;
 use super::timestamp;
 use super::{TrustStore, VerifyOptions};
 use crate::crypto;
+use crate::pdf::PdfDocument;
 
 /// What the document offers every signature check.
 pub struct Context<'a, 'd> {

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use super::pdf::{Dict, Object, PdfDocument, PdfError, XrefEntry};
+use crate::pdf::{Dict, Object, PdfDocument, PdfError, XrefEntry};
 
 /// Most form-field nodes visited.
 const MAX_FIELD_NODES: usize = 10_000;

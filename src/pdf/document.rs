@@ -6,11 +6,11 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use super::PdfError;
+use super::ReadLimits as Limits;
 use super::filter;
 use super::lexer::{Lexer, find, rfind};
 use super::object::{Dict, Object};
 use super::xref::{XrefEntry, parse_section};
-use crate::verify::Limits;
 
 /// One revision: the bytes `[0, end)` of the file are the document as of
 /// this revision; `entries` are the objects this revision (re)defines.

@@ -1,5 +1,5 @@
-/// Why a PDF could not be read. Each variant maps to a stable reason code in
-/// the report.
+/// Why a PDF could not be read. The verifier maps each variant to a stable
+/// reason code in its report.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PdfError {
@@ -21,6 +21,10 @@ pub enum PdfError {
     UnsupportedFilter(String),
     #[error("corrupt compressed stream")]
     BadStream,
+    #[error("object {num} is referenced but not defined")]
+    Missing { num: u32 },
+    #[error("object {num} is not a {expected}")]
+    WrongType { num: u32, expected: &'static str },
 }
 
 impl PdfError {

@@ -133,3 +133,54 @@ impl Dict {
         out
     }
 }
+
+/// Building objects to write (strings built here carry no file position).
+impl Object {
+    pub fn name(s: &str) -> Object {
+        Object::Name(s.as_bytes().to_vec())
+    }
+    /// A string of raw bytes; the writer picks literal or hex syntax.
+    pub fn string(bytes: impl Into<Vec<u8>>) -> Object {
+        Object::Str {
+            bytes: bytes.into(),
+            start: 0,
+            end: 0,
+        }
+    }
+    pub fn reference(id: (u32, u16)) -> Object {
+        Object::Ref(id.0, id.1)
+    }
+    pub fn as_str_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Object::Str { bytes, .. } => Some(bytes),
+            _ => None,
+        }
+    }
+}
+
+impl Dict {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Set `key` to `value`, in place of an existing entry (a key that a
+    /// parsed file defined twice is left once).
+    pub fn set(&mut self, key: &str, value: Object) {
+        let key = key.as_bytes();
+        match self.0.iter().position(|(k, _)| k == key) {
+            Some(first) => {
+                self.0[first].1 = value;
+                let mut i = 0;
+                self.0.retain(|(k, _)| {
+                    i += 1;
+                    i - 1 == first || k != key
+                });
+            }
+            None => self.0.push((key.to_vec(), value)),
+        }
+    }
+    /// Entries in file order (a key defined twice: the last one wins in
+    /// [`Dict::get`]).
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Object)> {
+        self.0.iter().map(|(k, v)| (k.as_slice(), v))
+    }
+}

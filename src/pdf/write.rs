@@ -1,19 +1,23 @@
-//! Writing PDF objects (ISO 32000-1 §7.3) for incremental updates: lopdf
-//! objects read from the original file, and the text strings and dates the
-//! signature dictionary needs.
+//! Writing objects in PDF syntax (ISO 32000-1 §7.3), and the text strings
+//! and dates that signature dictionaries need.
 
-use lopdf::{Dictionary, Object, StringFormat};
+use super::object::{Dict, Object, PdfStream};
 
-/// Serialise a lopdf object in PDF syntax.
+/// Serialise `obj` in PDF syntax.
 pub fn write_object(out: &mut Vec<u8>, obj: &Object) {
     match obj {
         Object::Null => out.extend_from_slice(b"null"),
-        Object::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Object::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Object::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Object::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
         Object::Real(r) => write_real(out, *r),
         Object::Name(n) => write_name(out, n),
-        Object::String(s, StringFormat::Hexadecimal) => write_hex_string(out, s),
-        Object::String(s, StringFormat::Literal) => write_literal_string(out, s),
+        Object::Str { bytes, .. } => {
+            if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
+                write_literal_string(out, bytes)
+            } else {
+                write_hex_string(out, bytes)
+            }
+        }
         Object::Array(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
@@ -24,34 +28,43 @@ pub fn write_object(out: &mut Vec<u8>, obj: &Object) {
             }
             out.push(b']');
         }
-        Object::Dictionary(d) => write_dictionary(out, d),
-        Object::Stream(s) => {
-            let mut dict = s.dict.clone();
-            dict.set("Length", Object::Integer(s.content.len() as i64));
-            write_dictionary(out, &dict);
-            out.extend_from_slice(b"\nstream\n");
-            out.extend_from_slice(&s.content);
-            out.extend_from_slice(b"\nendstream");
-        }
-        Object::Reference((id, generation)) => {
+        Object::Dict(d) => write_dictionary(out, d),
+        Object::Stream(s) => write_stream(out, s),
+        Object::Ref(id, generation) => {
             out.extend_from_slice(format!("{id} {generation} R").as_bytes())
         }
     }
 }
 
+/// A stream with its (still encoded) data; `/Length` is set to the data's.
+pub fn write_stream(out: &mut Vec<u8>, s: &PdfStream) {
+    let mut dict = s.dict.clone();
+    dict.set("Length", Object::Int(s.raw.len() as i64));
+    write_dictionary(out, &dict);
+    out.extend_from_slice(b"\nstream\n");
+    out.extend_from_slice(&s.raw);
+    out.extend_from_slice(b"\nendstream");
+}
+
 /// `<< /Key value ... >>`
-pub fn write_dictionary(out: &mut Vec<u8>, d: &Dictionary) {
+pub fn write_dictionary(out: &mut Vec<u8>, d: &Dict) {
     out.extend_from_slice(b"<<");
+    write_entries(out, d);
+    out.extend_from_slice(b">>");
+}
+
+/// The `/Key value ` pairs of `d`, without the brackets (for dictionaries
+/// assembled around placeholders).
+pub fn write_entries(out: &mut Vec<u8>, d: &Dict) {
     for (k, v) in d.iter() {
         write_name(out, k);
         out.push(b' ');
         write_object(out, v);
         out.push(b' ');
     }
-    out.extend_from_slice(b">>");
 }
 
-fn write_real(out: &mut Vec<u8>, r: f32) {
+fn write_real(out: &mut Vec<u8>, r: f64) {
     if r.is_finite() && r.fract() == 0.0 && r.abs() < 1e9 {
         out.extend_from_slice(format!("{}", r as i64).as_bytes());
     } else if r.is_finite() {
@@ -61,13 +74,6 @@ fn write_real(out: &mut Vec<u8>, r: f32) {
     } else {
         out.push(b'0');
     }
-}
-
-/// A number for a rectangle or matrix.
-pub fn number(r: f32) -> String {
-    let mut v = Vec::new();
-    write_real(&mut v, r);
-    String::from_utf8_lossy(&v).into_owned()
 }
 
 /// `/Name` with `#xx` escapes for delimiters, whitespace and non-ASCII.
@@ -106,6 +112,11 @@ fn write_literal_string(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b')');
 }
 
+/// A rectangle or matrix of numbers.
+pub fn numbers(values: &[f32]) -> Object {
+    Object::Array(values.iter().map(|v| Object::Real(f64::from(*v))).collect())
+}
+
 /// A PDF text string (ISO 32000-1 §7.9.2.2) as UTF-16BE with a byte order
 /// mark, so Chinese reasons and names survive every reader.
 pub fn text_string(s: &str) -> Object {
@@ -113,7 +124,7 @@ pub fn text_string(s: &str) -> Object {
     for unit in s.encode_utf16() {
         bytes.extend_from_slice(&unit.to_be_bytes());
     }
-    Object::String(bytes, StringFormat::Hexadecimal)
+    Object::string(bytes)
 }
 
 /// A PDF date (ISO 32000-1 §7.9.4) in UTC: `D:YYYYMMDDHHmmSSZ`.
@@ -128,7 +139,7 @@ pub fn date_string(t: time::OffsetDateTime) -> Object {
         t.minute(),
         t.second()
     );
-    Object::String(s.into_bytes(), StringFormat::Literal)
+    Object::string(s.into_bytes())
 }
 
 #[cfg(test)]
@@ -149,21 +160,44 @@ mod tests {
     #[test]
     fn names_strings_and_numbers_are_escaped() {
         assert_eq!(ser(&Object::Name(b"A B#".to_vec())), "/A#20B#23");
-        assert_eq!(ser(&Object::string_literal("a(b)\\")), "(a\\(b\\)\\\\)");
+        assert_eq!(ser(&Object::string(b"a(b)\\".to_vec())), "(a\\(b\\)\\\\)");
         assert_eq!(ser(&Object::Real(1.5)), "1.5");
         assert_eq!(ser(&Object::Real(2.0)), "2");
-        let mut d = Dictionary::new();
-        d.set("Type", Object::Name(b"Sig".to_vec()));
-        d.set(
-            "K",
-            Object::Array(vec![Object::Integer(1), Object::Reference((4, 0))]),
-        );
-        assert_eq!(ser(&Object::Dictionary(d)), "<</Type /Sig /K [1 4 0 R] >>");
+        let mut d = Dict::new();
+        d.set("Type", Object::name("Sig"));
+        d.set("K", Object::Array(vec![Object::Int(1), Object::Ref(4, 0)]));
+        assert_eq!(ser(&Object::Dict(d)), "<</Type /Sig /K [1 4 0 R] >>");
     }
 
     #[test]
     fn dates_are_utc() {
         let t = time::macros::datetime!(2026-11-25 15:04:05 +08:00);
         assert_eq!(ser(&date_string(t)), "(D:20261125070405Z)");
+    }
+
+    #[test]
+    fn a_key_set_twice_is_written_once() {
+        let mut d = Dict(vec![
+            (b"A".to_vec(), Object::Int(1)),
+            (b"B".to_vec(), Object::Int(2)),
+            (b"A".to_vec(), Object::Int(3)),
+        ]);
+        d.set("A", Object::Int(4));
+        assert_eq!(ser(&Object::Dict(d)), "<</A 4 /B 2 >>");
+    }
+
+    #[test]
+    fn written_objects_read_back() {
+        let mut d = Dict::new();
+        d.set("S", text_string("赣榆"));
+        d.set("N", Object::name("有 空格"));
+        d.set("R", numbers(&[0.0, 1.25, -3.0]));
+        let mut out = b"1 0 obj\n".to_vec();
+        write_object(&mut out, &Object::Dict(d.clone()));
+        out.extend_from_slice(b"\nendobj\n");
+        let mut lx = super::super::lexer::Lexer::new(&out, 0, 8);
+        let (n, _, back) = lx.parse_indirect(&|_| None).unwrap();
+        assert_eq!(n, 1);
+        assert!(back.as_dict().unwrap().same_as(&d));
     }
 }

@@ -1,10 +1,10 @@
 //! Cross-reference sections: classic tables (§7.5.4) and xref streams (§7.5.8).
 
 use super::PdfError;
+use super::ReadLimits as Limits;
 use super::filter;
 use super::lexer::Lexer;
 use super::object::{Dict, Object};
-use crate::verify::Limits;
 
 /// Where an object lives, per one cross-reference section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
