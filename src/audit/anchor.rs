@@ -1,82 +1,93 @@
-//! Dating the audit chain: the head's hash is timestamped by an RFC 3161
+//! Dating the audit log: the tree's root is timestamped by an RFC 3161
 //! authority (the installation's own, or the configured external one), so
-//! every entry up to it provably existed by the token's time. The service
-//! anchors at start-up and then periodically; `eseal audit anchor` does it
-//! on demand. `eseal audit verify` checks every anchor.
+//! every entry in it provably existed by the token's time, and a log
+//! rewritten consistently afterwards (entries, tree and all) no longer has
+//! the root its timestamps cover. The service timestamps at start-up and
+//! then periodically; `eseal audit anchor` does it on demand; `eseal audit
+//! verify` checks every timestamp, and those of single entries from before
+//! the log was a tree.
 
-use crate::store::audit::{self as rows, AnchorRow};
+use super::check::walk_leaves;
+use super::integrate;
+use super::tree::{Frontier, hex_of, record_hash};
+use crate::store::audit::{self as rows, CheckpointRow};
 use crate::store::{Store, StoreError};
 use crate::tsa::TimestampClient;
 
-/// Errors anchoring the head.
+/// Errors timestamping the log.
 #[derive(Debug, thiserror::Error)]
 pub enum AnchorError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("timestamping the audit head failed: {0}")]
+    #[error("timestamping the audit log failed: {0}")]
     Tsa(#[from] crate::tsa::TsaError),
-    #[error("the audit head hash is not a SHA-256 value")]
+    #[error("the audit tree's root is not a SHA-256 value")]
     BadHead,
 }
 
-/// Timestamp the current head unless it is empty or already anchored.
-/// Returns the anchored entry's seq.
+/// Integrate what is committed, then timestamp the tree unless it is empty
+/// or already timestamped at this size. Returns the tree size timestamped.
 pub async fn anchor_head(
     store: &Store,
     tsa: &dyn TimestampClient,
 ) -> Result<Option<i64>, AnchorError> {
-    let (seq, hash) = rows::head(&store.pool).await?;
-    if seq == 0 {
+    integrate(store).await?;
+    let tree = rows::tree(&store.pool).await?;
+    if tree.size == 0 {
         return Ok(None);
     }
-    if rows::anchors(&store.pool)
+    if rows::checkpoints(&store.pool)
         .await?
         .last()
-        .is_some_and(|a| a.seq == seq)
+        .is_some_and(|c| c.size == tree.size)
     {
         return Ok(None);
     }
-    let digest: [u8; 32] = hex::decode(&hash)
-        .ok()
-        .and_then(|v| v.try_into().ok())
-        .ok_or(AnchorError::BadHead)?;
+    let digest = digest_of(&tree.root).ok_or(AnchorError::BadHead)?;
     let token = tsa.timestamp(&digest)?;
-    rows::insert_anchor(
+    rows::insert_checkpoint(
         &store.pool,
-        &AnchorRow {
-            seq,
-            hash,
+        &CheckpointRow {
+            size: tree.size,
+            root: tree.root,
             token,
             at: crate::store::now_unix(),
         },
     )
     .await?;
-    Ok(Some(seq))
+    Ok(Some(tree.size))
 }
 
-/// What checking the anchors found.
+fn digest_of(hex_hash: &str) -> Option<[u8; 32]> {
+    hex::decode(hex_hash).ok()?.try_into().ok()
+}
+
+/// What checking the timestamps found.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AnchorReport {
     pub anchors: usize,
-    /// The latest good anchor: (seq, genTime as Unix seconds).
+    /// The latest good one: (entries covered, genTime as Unix seconds).
     pub latest: Option<(i64, i64)>,
-    /// The first anchor that fails, and why.
+    /// The first timestamp that fails, and why.
     pub problem: Option<String>,
 }
 
-/// Check each anchor: its entry still has the anchored hash, and the token
-/// is intact over that hash and issued by a TSA chaining to `anchors`.
+/// Check every timestamp: the log still has the hash it covers (the root
+/// recomputed from the entries themselves, or the one entry's hash), and
+/// the token is intact over it and issued by a TSA chaining to
+/// `trust_anchors`.
 pub async fn verify_anchors(
     store: &Store,
     trust_anchors: &[Vec<u8>],
 ) -> Result<AnchorReport, StoreError> {
-    let all = rows::anchors(&store.pool).await?;
+    let legacy = rows::anchors(&store.pool).await?;
+    let checkpoints = rows::checkpoints(&store.pool).await?;
     let mut report = AnchorReport {
-        anchors: all.len(),
+        anchors: legacy.len() + checkpoints.len(),
         latest: None,
         problem: None,
     };
-    for a in &all {
+    for a in &legacy {
         let now = rows::hash_at(&store.pool, a.seq).await?;
         if now.as_deref() != Some(a.hash.as_str()) {
             report.problem = Some(format!(
@@ -85,26 +96,61 @@ pub async fn verify_anchors(
             ));
             return Ok(report);
         }
-        let Some(digest) = hex::decode(&a.hash)
-            .ok()
-            .and_then(|v| <[u8; 32]>::try_from(v).ok())
-        else {
-            report.problem = Some(format!("anchor {} has a malformed hash", a.seq));
-            return Ok(report);
+        match check(a.seq, &a.hash, &a.token, trust_anchors) {
+            Ok(t) => report.latest = Some((a.seq, t)),
+            Err(p) => {
+                report.problem = Some(p);
+                return Ok(report);
+            }
+        }
+    }
+
+    // The roots the entries give today, at each timestamped size.
+    let sizes: Vec<i64> = checkpoints.iter().map(|c| c.size).collect();
+    let mut roots = Vec::with_capacity(sizes.len());
+    let mut frontier = Frontier::default();
+    walk_leaves(store, |leaf| {
+        let Some(hash) = leaf.entry.and_then(record_hash) else {
+            return false;
         };
-        let out = crate::verify::check_token(&a.token, &digest, &[], trust_anchors);
-        match out.gen_time {
-            Some(t) if out.trusted => report.latest = Some((a.seq, t)),
-            _ => {
-                let why: Vec<String> = out.reasons.iter().map(|r| r.en()).collect();
-                report.problem = Some(format!(
-                    "the timestamp of entry {} does not verify: {}",
-                    a.seq,
-                    why.join("; ")
-                ));
+        frontier.push(hash);
+        while roots.len() < sizes.len() && sizes[roots.len()] == frontier.size() as i64 {
+            roots.push(hex_of(&frontier.root()));
+        }
+        roots.len() < sizes.len()
+    })
+    .await?;
+    for (i, c) in checkpoints.iter().enumerate() {
+        if roots.get(i) != Some(&c.root) {
+            report.problem = Some(format!(
+                "the log of {} entries no longer has the hash its timestamp covers",
+                c.size
+            ));
+            return Ok(report);
+        }
+        match check(c.size, &c.root, &c.token, trust_anchors) {
+            Ok(t) => report.latest = Some((c.size, t)),
+            Err(p) => {
+                report.problem = Some(p);
                 return Ok(report);
             }
         }
     }
     Ok(report)
+}
+
+/// The token over `hash` from a TSA under `trust_anchors`: its genTime.
+fn check(covered: i64, hash: &str, token: &[u8], trust_anchors: &[Vec<u8>]) -> Result<i64, String> {
+    let digest = digest_of(hash).ok_or(format!("timestamp {covered} has a malformed hash"))?;
+    let out = crate::verify::check_token(token, &digest, &[], trust_anchors);
+    match out.gen_time {
+        Some(t) if out.trusted => Ok(t),
+        _ => {
+            let why: Vec<String> = out.reasons.iter().map(|r| r.en()).collect();
+            Err(format!(
+                "the timestamp of entry {covered} does not verify: {}",
+                why.join("; ")
+            ))
+        }
+    }
 }

@@ -1,27 +1,39 @@
-//! The audit chain: an append-only log where every entry carries the hash of
-//! the one before it.
+//! The audit log: every state change and every use of a key, in an
+//! append-only Merkle tree.
 //!
 //! Every state change and every use of a seal calls [`append`] inside the
 //! transaction that makes the change, so the entry exists if and only if the
-//! change does. Appends are serialised by the head row (see
-//! [`crate::store::audit::claim_next`]): several processes on one PostgreSQL
-//! extend one unbroken chain. [`verify`] walks the chain and names the first
-//! entry that was edited, deleted or reordered.
+//! change does. An entry takes its number (`seq`) from the database and its
+//! hash (SHA-256 over a canonical JSON array of its fields) from its own
+//! content; appending holds no lock of its own, so writes in different
+//! processes no longer queue behind one head row.
 //!
-//! An entry's hash is SHA-256 over a canonical JSON array of its fields and
-//! the previous hash, so a change to any field, or to the order, breaks the
-//! link to every later entry.
+//! Tamper evidence comes from the tree (RFC 6962 hashing, stored in the
+//! c2sp.org/tlog-tiles layout): one integrator at a time ([`integrate`])
+//! appends committed entries to it in `seq` order; the service runs it every
+//! second, and [`verify`] and [`anchor_head`] run it first. An entry
+//! committed by a process that dies before integration is simply integrated
+//! by the next one. The tree's root is timestamped by the TSA at start-up
+//! and every `audit_anchor_secs` ([`anchor_head`]), so a log rewritten
+//! consistently, tree and all, is still caught ([`verify_anchors`]).
 
 pub mod anchor;
+mod check;
+pub mod integrate;
+mod tree;
 
 use sqlx::Any;
 
 pub use anchor::{AnchorReport, anchor_head, verify_anchors};
+pub use check::{ChainProblem, ChainReport, verify};
+pub use integrate::{Integrated, integrate};
+pub use tree::Frontier;
 
 use crate::store::audit::{self as rows, AuditRow};
-use crate::store::{Store, StoreError};
+use crate::store::{Backend, Store, StoreError};
 
-/// The hash the first entry links to.
+/// What `prev_hash` held for the first entry of a log written before the
+/// tree (migration 0030); tools that rebuild such a chain start here.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What happened, by whom, to what.
@@ -54,48 +66,41 @@ pub fn entry_hash(e: &AuditRow) -> String {
     hex::encode(crate::crypto::sha256(canonical.to_string().as_bytes()))
 }
 
-/// Append `event` to the chain inside `tx`. Call it last in the transaction
-/// (after the domain rows it describes are locked) so the head row is held
-/// as briefly as possible and locks are always taken in the same order.
+fn backend_of(tx: &sqlx::Transaction<'_, Any>) -> Backend {
+    if tx.backend_name().eq_ignore_ascii_case("postgresql") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// Append `event` inside `tx`; returns its number.
 pub async fn append(
     tx: &mut sqlx::Transaction<'_, Any>,
     event: &Event<'_>,
     at: i64,
 ) -> Result<i64, StoreError> {
-    let (seq, prev_hash) = rows::claim_next(tx).await?;
-    let mut row = AuditRow {
-        seq,
-        at,
-        actor: event.actor.to_string(),
-        action: event.action.to_string(),
-        seal_id: event.seal_id.map(str::to_string),
-        document_id: event.document_id.map(str::to_string),
-        application_id: event.application_id.map(str::to_string),
-        detail: event.detail.to_string(),
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = entry_hash(&row);
-    rows::insert_and_advance(tx, &row).await?;
-    Ok(seq)
+    let seqs = append_all(tx, std::slice::from_ref(event), at).await?;
+    seqs.first()
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt("no audit number allocated".into()))
 }
 
-/// Append several events in order inside `tx`, claiming their sequence
-/// numbers and moving the head once (see [`append`]).
+/// Append several events in order inside `tx`; returns their numbers.
 pub async fn append_all(
     tx: &mut sqlx::Transaction<'_, Any>,
     events: &[Event<'_>],
     at: i64,
-) -> Result<(), StoreError> {
+) -> Result<Vec<i64>, StoreError> {
     if events.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let n = i64::try_from(events.len()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let (first, mut prev_hash) = rows::claim(tx, n).await?;
-    let mut seq = first;
-    for event in events {
+    let backend = backend_of(tx);
+    let seqs = rows::next_seqs(tx, backend, n).await?;
+    for (event, seq) in events.iter().zip(&seqs) {
         let mut row = AuditRow {
-            seq,
+            seq: *seq,
             at,
             actor: event.actor.to_string(),
             action: event.action.to_string(),
@@ -103,15 +108,13 @@ pub async fn append_all(
             document_id: event.document_id.map(str::to_string),
             application_id: event.application_id.map(str::to_string),
             detail: event.detail.to_string(),
-            prev_hash: prev_hash.clone(),
+            prev_hash: String::new(),
             hash: String::new(),
         };
         row.hash = entry_hash(&row);
         rows::insert(tx, &row).await?;
-        prev_hash = row.hash;
-        seq += 1;
     }
-    rows::advance(tx, seq - 1, &prev_hash).await
+    Ok(seqs)
 }
 
 /// Append one event in a transaction of its own (for refusals, logins).
@@ -120,114 +123,4 @@ pub async fn append_alone(store: &Store, event: &Event<'_>) -> Result<i64, Store
     let seq = append(&mut tx, event, crate::store::now_unix()).await?;
     tx.commit().await?;
     Ok(seq)
-}
-
-/// The first thing wrong with the chain.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "problem", rename_all = "snake_case")]
-pub enum ChainProblem {
-    /// The entry's content no longer matches its hash.
-    Edited { seq: i64 },
-    /// Entries are missing before `seq` (expected `expected`).
-    Deleted { seq: i64, expected: i64 },
-    /// The entry does not link to the one stored before it.
-    Reordered { seq: i64 },
-    /// The head row does not match the last entry (entries removed from the end).
-    HeadMismatch { head_seq: i64, last_seq: i64 },
-}
-
-impl std::fmt::Display for ChainProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Edited { seq } => write!(f, "entry {seq} was edited (its hash does not match)"),
-            Self::Deleted { seq, expected } => {
-                write!(
-                    f,
-                    "entries deleted: found {seq} where {expected} was expected"
-                )
-            }
-            Self::Reordered { seq } => write!(
-                f,
-                "entry {seq} does not link to the entry before it (reordered or replaced)"
-            ),
-            Self::HeadMismatch { head_seq, last_seq } => write!(
-                f,
-                "the chain head says {head_seq} entries but the log ends at {last_seq} (entries deleted from the end, or the head edited)"
-            ),
-        }
-    }
-}
-
-/// The result of walking the chain.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ChainReport {
-    pub entries: i64,
-    pub head_hash: String,
-    pub problem: Option<ChainProblem>,
-}
-
-/// Walk the whole chain from the first entry.
-pub async fn verify(store: &Store) -> Result<ChainReport, StoreError> {
-    let (head_seq, head_hash) = rows::head(&store.pool).await?;
-    let mut expected_seq = 1;
-    let mut prev_hash = GENESIS.to_string();
-    let mut after = 0;
-    let mut count = 0;
-    loop {
-        let page = rows::page(&store.pool, after, 1000).await?;
-        if page.is_empty() {
-            break;
-        }
-        for e in &page {
-            count += 1;
-            after = e.seq;
-            if e.seq != expected_seq {
-                return Ok(report(
-                    count,
-                    head_hash,
-                    ChainProblem::Deleted {
-                        seq: e.seq,
-                        expected: expected_seq,
-                    },
-                ));
-            }
-            if entry_hash(e) != e.hash {
-                return Ok(report(
-                    count,
-                    head_hash,
-                    ChainProblem::Edited { seq: e.seq },
-                ));
-            }
-            if e.prev_hash != prev_hash {
-                return Ok(report(
-                    count,
-                    head_hash,
-                    ChainProblem::Reordered { seq: e.seq },
-                ));
-            }
-            prev_hash = e.hash.clone();
-            expected_seq += 1;
-        }
-    }
-    let last_seq = expected_seq - 1;
-    if last_seq != head_seq || prev_hash != head_hash {
-        return Ok(report(
-            count,
-            head_hash,
-            ChainProblem::HeadMismatch { head_seq, last_seq },
-        ));
-    }
-    Ok(ChainReport {
-        entries: count,
-        head_hash,
-        problem: None,
-    })
-}
-
-fn report(entries: i64, head_hash: String, p: ChainProblem) -> ChainReport {
-    ChainReport {
-        entries,
-        head_hash,
-        problem: Some(p),
-    }
 }

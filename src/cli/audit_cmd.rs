@@ -1,5 +1,5 @@
-//! `eseal audit verify` (walk the chain and check its timestamps) and
-//! `eseal audit anchor` (timestamp the head now).
+//! `eseal audit verify` (check the log against its tree and timestamps) and
+//! `eseal audit anchor` (timestamp the tree now).
 
 use clap::Subcommand;
 
@@ -8,14 +8,15 @@ use crate::installation::Installation;
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check every entry's hash and link, and every timestamp of the head;
-    /// report the first broken one. Exit 0 when intact, 1 when broken.
+    /// Integrate pending entries, then check every entry against the tree and
+    /// every timestamp of it; report the first broken one. Exit 0 when
+    /// intact, 1 when broken.
     Verify {
         #[arg(long)]
         json: bool,
     },
-    /// Timestamp the current head of the chain (the service also does this
-    /// at start-up and every `audit_anchor_secs`).
+    /// Timestamp the tree now (the service also does this at start-up and
+    /// every `audit_anchor_secs`).
     Anchor,
 }
 
@@ -26,10 +27,10 @@ pub async fn run(settings: &Settings, cmd: AuditCommand) -> anyhow::Result<i32> 
         AuditCommand::Anchor => {
             let tsa = crate::issuance::tsa_client(&inst)?;
             match crate::audit::anchor_head(&inst.store, tsa.as_ref()).await? {
-                Some(seq) => println!("audit head timestamped at entry {seq}"),
-                None => println!(
-                    "nothing to timestamp (empty chain, or the head is already timestamped)"
-                ),
+                Some(size) => println!("audit log timestamped at {size} entries"),
+                None => {
+                    println!("nothing to timestamp (empty log, or already timestamped at its size)")
+                }
             }
             Ok(0)
         }
@@ -53,15 +54,15 @@ async fn verify(inst: &Installation, json: bool) -> anyhow::Result<i32> {
     } else {
         match &report.problem {
             None => println!(
-                "audit chain intact: {} entries, head {}",
-                report.entries, report.head_hash
+                "audit chain intact: {} entries ({} awaiting the tree), root {}",
+                report.entries, report.pending, report.head_hash
             ),
             Some(p) => println!("audit chain BROKEN: {p}"),
         }
         match (&anchors.problem, anchors.latest) {
             (Some(p), _) => println!("audit timestamps BROKEN: {p}"),
             (None, Some((seq, t))) => println!(
-                "audit timestamps intact: {} anchors; entries up to {seq} existed by {}",
+                "audit timestamps intact: {} anchors; the first {seq} entries existed by {}",
                 anchors.anchors,
                 time::OffsetDateTime::from_unix_timestamp(t)
                     .ok()

@@ -7,9 +7,10 @@ use clap::Args;
 use crate::configuration::Settings;
 use crate::web::{Application, shutdown_signal};
 
-/// Timestamp the audit head at start-up and then every
-/// `audit_anchor_secs` (default one hour). A failure is logged and retried
-/// at the next tick; it never stops the service.
+/// Integrate audit entries into the tree every second, and timestamp the
+/// tree at start-up and then every `audit_anchor_secs` (default one hour).
+/// A failure is logged and retried at the next tick; it never stops the
+/// service.
 fn spawn_audit_anchoring(services: &crate::web::Services) -> anyhow::Result<()> {
     let secs: u64 = match crate::configuration::var("audit_anchor_secs") {
         Some(s) => s
@@ -19,12 +20,23 @@ fn spawn_audit_anchoring(services: &crate::web::Services) -> anyhow::Result<()> 
     };
     let store = services.store.clone();
     let tsa = services.issuer.tsa.clone();
+    let integrating = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::audit::integrate(&integrating).await {
+                tracing::warn!(error = %e, "audit entries not integrated");
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs.max(1)));
         loop {
             tick.tick().await;
             match crate::audit::anchor_head(&store, tsa.as_ref()).await {
-                Ok(Some(seq)) => tracing::info!(seq, "audit head timestamped"),
+                Ok(Some(size)) => tracing::info!(size, "audit tree timestamped"),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "audit head not timestamped"),
             }

@@ -131,6 +131,7 @@ impl Store {
             .connect_with(opts)
             .await?;
         MIGRATOR.run(&pool).await?;
+        audit::prepare_sequence(&pool, backend).await?;
         Ok(Self {
             pool,
             backend,
