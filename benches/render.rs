@@ -13,7 +13,7 @@ use eseal::document::{self, DocumentMeta, SealPlacement, SealView, Templates};
 use eseal::domain::SealLevel;
 
 fn render(c: &mut Criterion) {
-    let all = Templates::load_dir(&Templates::builtin_dir()).expect("templates");
+    let all = Templates::builtin().expect("templates");
     let font = eseal::font::shared().expect("font");
     let seal = SealView {
         seal_id: "320707100002-01".into(),

@@ -145,7 +145,7 @@ fn main() -> anyhow::Result<()> {
     let tsa = inst.timestamp_authority()?;
 
     // The document: business premises, sample values, seal place reserved.
-    let templates = Templates::load_dir(&Templates::builtin_dir())?;
+    let templates = Templates::builtin()?;
     let template = templates
         .get("business_premises")
         .ok_or_else(|| anyhow::anyhow!("template"))?;

@@ -1,19 +1,85 @@
-//! Typed settings: command-line flags over environment variables over a
-//! configuration file over defaults. Secrets are never held here, only the
-//! path to them.
+//! Typed settings, parsed once in `main` and passed down: command-line flags
+//! over environment variables over a configuration file over defaults.
+//! Library code never reads the environment; it is handed a [`Settings`].
+//! Secrets are never held here, only the path to them.
 //!
 //! The file (`--config FILE` or `ESEAL_CONFIG`) is TOML with one key per
-//! environment variable, lower-case without the `ESEAL_` prefix:
-//! `public_url = "https://eseal.ganyu.gov.cn"`, `listen = "0.0.0.0:8080"`,
-//! `tsa_url`, `pades_level`, ... An unknown key is an error, so a typo
-//! cannot silently leave a default in force.
+//! setting; the environment variable of a key is `ESEAL_` and the key in
+//! capitals (`public_url` -> `ESEAL_PUBLIC_URL`). An unknown key in the file
+//! is an error, so a typo cannot silently leave a default in force; a bad
+//! value names its key and where it came from.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+
+use crate::pades::PadesLevel;
+
+/// Where the CJK font is looked for by default (Debian's `fonts-noto-cjk`).
+pub const DEFAULT_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc";
+/// Where the default data directory is.
+pub const DEFAULT_DATA_DIR: &str = "./eseal-data";
+
+/// Every setting of an installation and its service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Data directory (master key, SQLite database).
+    pub data_dir: PathBuf,
+    /// Database URL; default: SQLite `eseal.db` in the data dir.
+    pub database_url: Option<String>,
+    /// Master key file; default: `master.key` in the data dir.
+    pub master_key_file: Option<PathBuf>,
+    /// Public base URL of the service (CRL distribution points, QR codes).
+    pub public_url: String,
+    /// The configuration file these settings were read from.
+    pub config: Option<PathBuf>,
+    /// Where `eseal serve` listens.
+    pub listen: SocketAddr,
+    /// Tracing filter (`info,sqlx=warn`).
+    pub log: String,
+    /// Log JSON lines instead of text.
+    pub log_json: bool,
+    /// An external RFC 3161 TSA (`http://` or `https://`) instead of the
+    /// built-in one.
+    pub tsa_url: Option<String>,
+    /// How long one request to an external TSA may take.
+    pub tsa_timeout_secs: u64,
+    /// The built-in TSA's policy OID (the district's registered one).
+    pub tsa_policy: Option<der::asn1::ObjectIdentifier>,
+    /// The default PAdES level of issued documents.
+    pub pades_level: PadesLevel,
+    /// A directory of document templates replacing the built-in ones.
+    pub templates: Option<PathBuf>,
+    /// The CJK font file (`PATH` or `PATH#INDEX` inside a collection).
+    pub font: String,
+    /// How often the audit tree's root is timestamped.
+    pub audit_anchor_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            database_url: None,
+            master_key_file: None,
+            public_url: "http://127.0.0.1:8080".into(),
+            config: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log: "info,sqlx=warn".into(),
+            log_json: false,
+            tsa_url: None,
+            tsa_timeout_secs: 15,
+            tsa_policy: None,
+            pades_level: PadesLevel::default(),
+            templates: None,
+            font: DEFAULT_FONT.into(),
+            audit_anchor_secs: 3600,
+        }
+    }
+}
 
 /// The keys a configuration file may set (each also `ESEAL_<KEY>`).
-pub const FILE_KEYS: &[&str] = &[
+pub const KEYS: &[&str] = &[
     "data_dir",
     "database_url",
     "master_key_file",
@@ -22,6 +88,7 @@ pub const FILE_KEYS: &[&str] = &[
     "log",
     "log_json",
     "tsa_url",
+    "tsa_timeout_secs",
     "tsa_policy",
     "pades_level",
     "templates",
@@ -29,101 +96,151 @@ pub const FILE_KEYS: &[&str] = &[
     "audit_anchor_secs",
 ];
 
-static FILE: OnceLock<BTreeMap<String, String>> = OnceLock::new();
-
-/// Read the configuration file named by `--config`/`ESEAL_CONFIG` in
-/// `args` (once per process). Returns its values.
-pub fn load_file(args: &[String]) -> Result<&'static BTreeMap<String, String>, String> {
-    if let Some(m) = FILE.get() {
-        return Ok(m);
-    }
-    let mut path = std::env::var_os("ESEAL_CONFIG").map(PathBuf::from);
-    for (i, a) in args.iter().enumerate() {
-        if a == "--config" {
-            path = args.get(i + 1).map(PathBuf::from);
-        } else if let Some(p) = a.strip_prefix("--config=") {
-            path = Some(PathBuf::from(p));
-        }
-    }
-    let mut values = BTreeMap::new();
-    if let Some(path) = path {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("config file {}: {e}", path.display()))?;
-        let table: toml::Table =
-            toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))?;
-        for (k, v) in table {
-            if !FILE_KEYS.contains(&k.as_str()) {
-                return Err(format!(
-                    "config file {}: unknown key {k:?} (known: {})",
-                    path.display(),
-                    FILE_KEYS.join(", ")
-                ));
-            }
-            let v = match v {
-                toml::Value::String(s) => s,
-                toml::Value::Boolean(b) => b.to_string(),
-                toml::Value::Integer(i) => i.to_string(),
-                other => {
-                    return Err(format!(
-                        "config file {}: {k} must be a string, not {other}",
-                        path.display()
-                    ));
-                }
-            };
-            values.insert(k, v);
-        }
-    }
-    Ok(FILE.get_or_init(|| values))
+/// A setting that could not be taken, naming its key and source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct SettingsError {
+    /// `config file PATH`, `ESEAL_KEY`, or `--flag`.
+    pub source_name: String,
+    pub message: String,
 }
 
-/// A setting read outside clap: `ESEAL_<NAME>` from the environment, else
-/// the configuration file's `name`.
-pub fn var(name: &str) -> Option<String> {
-    let env = format!("ESEAL_{}", name.to_ascii_uppercase());
-    std::env::var(&env)
-        .ok()
-        .or_else(|| FILE.get().and_then(|m| m.get(name).cloned()))
-}
-
-/// Where an installation lives and how it is reached.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Settings {
-    /// Data directory (master key, SQLite database).
-    #[arg(
-        long,
-        global = true,
-        env = "ESEAL_DATA_DIR",
-        default_value = "./eseal-data"
-    )]
-    pub data_dir: PathBuf,
-    /// Database URL; default: SQLite `eseal.db` in the data dir.
-    #[arg(long, global = true, env = "ESEAL_DATABASE_URL")]
+/// The flags that override every other source.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Flags {
+    /// Data directory (master key, SQLite database) [env ESEAL_DATA_DIR; default ./eseal-data].
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL; default: SQLite `eseal.db` in the data dir [env ESEAL_DATABASE_URL].
+    #[arg(long, global = true)]
     pub database_url: Option<String>,
-    /// Master key file; default: `master.key` in the data dir.
-    #[arg(long, global = true, env = "ESEAL_MASTER_KEY_FILE")]
+    /// Master key file; default: `master.key` in the data dir [env ESEAL_MASTER_KEY_FILE].
+    #[arg(long, global = true)]
     pub master_key_file: Option<PathBuf>,
-    /// Public base URL of the service (CRL distribution point, QR codes).
-    #[arg(
-        long,
-        global = true,
-        env = "ESEAL_PUBLIC_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    pub public_url: String,
-    /// Configuration file (TOML; see the module docs).
-    #[arg(long, global = true, env = "ESEAL_CONFIG")]
+    /// Public base URL (CRL distribution point, QR codes) [env ESEAL_PUBLIC_URL].
+    #[arg(long, global = true)]
+    pub public_url: Option<String>,
+    /// Configuration file (TOML; see the README) [env ESEAL_CONFIG].
+    #[arg(long, global = true)]
     pub config: Option<PathBuf>,
 }
 
+fn bad(source_name: &str, message: impl Into<String>) -> SettingsError {
+    SettingsError {
+        source_name: source_name.into(),
+        message: message.into(),
+    }
+}
+
 impl Settings {
+    /// Settings for a data dir, everything else default (tests, tools).
     pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
-            database_url: None,
-            master_key_file: None,
-            public_url: "http://127.0.0.1:8080".into(),
-            config: None,
+            ..Self::default()
         }
+    }
+
+    /// Layer the sources: defaults, then the file, then the environment
+    /// (`ESEAL_*`; other variables are ignored), then the flags.
+    pub fn resolve(env: &BTreeMap<String, String>, flags: &Flags) -> Result<Self, SettingsError> {
+        let mut s = Self::default();
+        let config = flags
+            .config
+            .clone()
+            .or_else(|| env.get("ESEAL_CONFIG").map(PathBuf::from));
+        if let Some(path) = &config {
+            let where_ = format!("config file {}", path.display());
+            let text = std::fs::read_to_string(path).map_err(|e| bad(&where_, e.to_string()))?;
+            let table: toml::Table =
+                toml::from_str(&text).map_err(|e| bad(&where_, e.to_string()))?;
+            for (k, v) in table {
+                if !KEYS.contains(&k.as_str()) {
+                    return Err(bad(
+                        &where_,
+                        format!("unknown key {k:?} (known: {})", KEYS.join(", ")),
+                    ));
+                }
+                let v = match v {
+                    toml::Value::String(s) => s,
+                    toml::Value::Boolean(b) => b.to_string(),
+                    toml::Value::Integer(i) => i.to_string(),
+                    other => {
+                        return Err(bad(&where_, format!("{k} must be a string, not {other}")));
+                    }
+                };
+                s.set(&k, &v)
+                    .map_err(|m| bad(&where_, format!("{k}: {m}")))?;
+            }
+        }
+        s.config = config;
+        for key in KEYS {
+            let var = format!("ESEAL_{}", key.to_ascii_uppercase());
+            if let Some(v) = env.get(&var) {
+                s.set(key, v).map_err(|m| bad(&var, m))?;
+            }
+        }
+        let flag = |name: &str, value: Option<String>, s: &mut Self| match value {
+            Some(v) => s
+                .set(name, &v)
+                .map_err(|m| bad(&format!("--{}", name.replace('_', "-")), m)),
+            None => Ok(()),
+        };
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        flag("data_dir", path(&flags.data_dir), &mut s)?;
+        flag("database_url", flags.database_url.clone(), &mut s)?;
+        flag("master_key_file", path(&flags.master_key_file), &mut s)?;
+        flag("public_url", flags.public_url.clone(), &mut s)?;
+        Ok(s)
+    }
+
+    /// Set `key` from its text; the message says what is wrong with it.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        match key {
+            "data_dir" => self.data_dir = PathBuf::from(value),
+            "database_url" => self.database_url = some(value),
+            "master_key_file" => self.master_key_file = some(value).map(PathBuf::from),
+            "public_url" => {
+                if !(value.starts_with("http://") || value.starts_with("https://")) {
+                    return Err(format!("{value:?} is not an http:// or https:// URL"));
+                }
+                self.public_url = value.into();
+            }
+            "listen" => {
+                self.listen = value
+                    .parse()
+                    .map_err(|_| format!("{value:?} is not an address like 127.0.0.1:8080"))?
+            }
+            "log" => self.log = value.into(),
+            "log_json" => self.log_json = parse_bool(value)?,
+            "tsa_url" => {
+                if !value.is_empty()
+                    && !(value.starts_with("http://") || value.starts_with("https://"))
+                {
+                    return Err(format!("{value:?} is not an http:// or https:// URL"));
+                }
+                self.tsa_url = some(value);
+            }
+            "tsa_timeout_secs" => self.tsa_timeout_secs = parse_secs(value)?,
+            "tsa_policy" => {
+                self.tsa_policy = match value {
+                    "" => None,
+                    v => Some(parse_oid(v)?),
+                }
+            }
+            "pades_level" => {
+                self.pades_level = match value {
+                    "" => PadesLevel::default(),
+                    v => PadesLevel::parse(v).map_err(|e| e.to_string())?,
+                }
+            }
+            "templates" => self.templates = some(value).map(PathBuf::from),
+            "font" => self.font = some(value).unwrap_or_else(|| DEFAULT_FONT.into()),
+            "audit_anchor_secs" => self.audit_anchor_secs = parse_secs(value)?,
+            other => return Err(format!("unknown setting {other:?}")),
+        }
+        Ok(())
     }
 
     pub fn database_url(&self) -> String {
@@ -136,5 +253,95 @@ impl Settings {
         self.master_key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+}
+
+fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("{v:?} is not true or false")),
+    }
+}
+
+fn parse_secs(v: &str) -> Result<u64, String> {
+    match v.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{v:?} is not a positive number of seconds")),
+    }
+}
+
+fn parse_oid(v: &str) -> Result<der::asn1::ObjectIdentifier, String> {
+    let bad = || format!("{v:?} is not an OID (dotted arcs of at most 32 bits)");
+    // const-oid takes 32-bit arcs; check first rather than let it overflow.
+    if v.split('.').count() < 2 || !v.split('.').all(|a| a.parse::<u32>().is_ok()) {
+        return Err(bad());
+    }
+    der::asn1::ObjectIdentifier::new(v).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn flags_win_over_environment_over_file_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("eseal.toml");
+        std::fs::write(
+            &file,
+            "public_url = \"https://file.example\"\nlog = \"debug\"\naudit_anchor_secs = 60\n",
+        )
+        .unwrap();
+        let e = env(&[
+            ("ESEAL_CONFIG", file.to_str().unwrap()),
+            ("ESEAL_PUBLIC_URL", "https://env.example"),
+            ("ESEAL_PADES_LEVEL", "b-lta"),
+            ("ESEAL_TEST_SOMETHING", "ignored"),
+        ]);
+        let flags = Flags {
+            public_url: Some("https://flag.example".into()),
+            ..Flags::default()
+        };
+        let s = Settings::resolve(&e, &flags).unwrap();
+        assert_eq!(s.public_url, "https://flag.example");
+        assert_eq!(s.log, "debug");
+        assert_eq!(s.audit_anchor_secs, 60);
+        assert_eq!(s.pades_level, PadesLevel::BLTA);
+        assert_eq!(s.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        let s = Settings::resolve(&e, &Flags::default()).unwrap();
+        assert_eq!(s.public_url, "https://env.example");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key_and_source() {
+        let e = env(&[("ESEAL_AUDIT_ANCHOR_SECS", "soon")]);
+        let err = Settings::resolve(&e, &Flags::default()).unwrap_err();
+        assert_eq!(err.source_name, "ESEAL_AUDIT_ANCHOR_SECS");
+        assert!(err.message.contains("\"soon\""), "{err}");
+        let e = env(&[("ESEAL_TSA_POLICY", "1.2.99999999999")]);
+        assert!(
+            Settings::resolve(&e, &Flags::default())
+                .unwrap_err()
+                .to_string()
+                .starts_with("ESEAL_TSA_POLICY: ")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("eseal.toml");
+        std::fs::write(&file, "listen = \"everywhere\"\n").unwrap();
+        let flags = Flags {
+            config: Some(file.clone()),
+            ..Flags::default()
+        };
+        let err = Settings::resolve(&BTreeMap::new(), &flags).unwrap_err();
+        assert_eq!(err.source_name, format!("config file {}", file.display()));
+        assert!(err.message.starts_with("listen: "), "{err}");
     }
 }

@@ -211,28 +211,13 @@ impl Installation {
     }
 }
 
-/// `ESEAL_TSA_POLICY` sets the TSA policy OID (the district's registered
-/// one); the default is [`crate::tsa::DEFAULT_POLICY`].
-fn tsa_policy() -> Result<der::asn1::ObjectIdentifier, InstallationError> {
-    let Some(text) = crate::configuration::var("tsa_policy") else {
-        return Ok(crate::tsa::DEFAULT_POLICY);
-    };
-    let bad = || {
-        InstallationError::Io(format!(
-            "ESEAL_TSA_POLICY {text:?} is not an OID (dotted arcs of at most 32 bits)"
-        ))
-    };
-    // const-oid takes 32-bit arcs; check first rather than let it overflow.
-    if text.split('.').count() < 2 || !text.split('.').all(|a| a.parse::<u32>().is_ok()) {
-        return Err(bad());
-    }
-    der::asn1::ObjectIdentifier::new(&text).map_err(|_| bad())
-}
-
 impl Installation {
     /// The built-in RFC 3161 authority, signing with the TSA key.
     pub fn timestamp_authority(&self) -> Result<crate::tsa::TimestampAuthority, InstallationError> {
-        let policy = tsa_policy()?;
+        let policy = self
+            .settings
+            .tsa_policy
+            .unwrap_or(crate::tsa::DEFAULT_POLICY);
         crate::tsa::TimestampAuthority::new(
             self.signer.clone(),
             self.pki.tsa.key.clone(),

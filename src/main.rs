@@ -1,20 +1,21 @@
-use clap::{CommandFactory, FromArgMatches};
+use clap::Parser;
 
+/// Wiring only: the command line and the environment become one typed
+/// [`Settings`](eseal::configuration::Settings), read here once and passed
+/// down; library code never reads the environment.
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let file = match eseal::configuration::load_file(&args) {
-        Ok(f) => f,
+    let cli = eseal::cli::Cli::parse();
+    let env: std::collections::BTreeMap<String, String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("ESEAL_"))
+        .collect();
+    let settings = match eseal::configuration::Settings::resolve(&env, &cli.flags) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(2);
         }
     };
-    let matches = eseal::cli::with_file_defaults(eseal::cli::Cli::command(), file).get_matches();
-    let cli = match eseal::cli::Cli::from_arg_matches(&matches) {
-        Ok(c) => c,
-        Err(e) => e.exit(),
-    };
-    match eseal::cli::run(cli) {
+    match eseal::cli::run(cli, settings) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("error: {e:#}");

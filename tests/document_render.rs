@@ -10,7 +10,7 @@ use eseal::domain::SealLevel;
 use serde_json::json;
 
 fn templates() -> Templates {
-    Templates::load_dir(&Templates::builtin_dir()).expect("templates load")
+    Templates::builtin().expect("templates load")
 }
 
 fn seal() -> SealView {

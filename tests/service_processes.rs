@@ -9,8 +9,7 @@ use common::{Backend, TestEnv, backends, eseal, run};
 use serde_json::{Value, json};
 
 fn sample_fields() -> Value {
-    let t = eseal::document::Templates::load_dir(&eseal::document::Templates::builtin_dir())
-        .expect("templates");
+    let t = eseal::document::Templates::builtin().expect("templates");
     eseal::document::sample(t.get("business_premises").expect("template"))
 }
 

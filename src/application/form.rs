@@ -86,6 +86,9 @@ impl KindSpec {
 pub struct Catalog {
     templates: Arc<Templates>,
     kinds: Arc<Vec<KindSpec>>,
+    /// The document font, to refuse at submission what it cannot draw
+    /// (`None`: the default font).
+    font: Option<Arc<crate::font::FontBook>>,
 }
 
 impl Catalog {
@@ -94,6 +97,19 @@ impl Catalog {
         Self {
             templates,
             kinds: Arc::new(kinds),
+            font: None,
+        }
+    }
+    /// The catalog checking submissions against the installation's font.
+    pub fn with_font(mut self, font: Arc<crate::font::FontBook>) -> Self {
+        self.font = Some(font);
+        self
+    }
+    /// The font documents are drawn in.
+    pub fn font(&self) -> Result<Arc<crate::font::FontBook>, crate::font::FontError> {
+        match &self.font {
+            Some(f) => Ok(f.clone()),
+            None => crate::font::shared(),
         }
     }
     pub fn templates(&self) -> &Arc<Templates> {
@@ -163,7 +179,7 @@ mod tests {
     use super::*;
 
     fn catalog() -> Catalog {
-        let t = Templates::load_dir(&Templates::builtin_dir()).expect("templates");
+        let t = Templates::builtin().expect("templates");
         Catalog::new(Arc::new(t))
     }
 

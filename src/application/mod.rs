@@ -227,8 +227,14 @@ fn digits(n: usize) -> Result<String, ServiceError> {
 
 /// Refuse, at submission, characters the document font cannot draw, so a
 /// resident learns it now rather than a clerk at approval.
-fn check_printable(spec: &KindSpec, filled: &crate::document::Filled) -> Result<(), ServiceError> {
-    let font = crate::font::shared().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+fn check_printable(
+    catalog: &Catalog,
+    spec: &KindSpec,
+    filled: &crate::document::Filled,
+) -> Result<(), ServiceError> {
+    let font = catalog
+        .font()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut errors = Vec::new();
     for f in &spec.fields {
         let Some(text) = filled.text.get(&f.name) else {
@@ -319,7 +325,7 @@ async fn submit_as(
     let filled = catalog
         .validate(&spec.kind, &sub.fields)
         .map_err(ServiceError::Invalid)?;
-    check_printable(spec, &filled)?;
+    check_printable(catalog, spec, &filled)?;
     let applicant = filled
         .text
         .get(form::APPLICANT_NAME)

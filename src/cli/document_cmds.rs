@@ -52,8 +52,9 @@ pub struct RenderArgs {
     pub specimen: bool,
 }
 
-pub fn templates() -> anyhow::Result<Templates> {
-    Ok(Templates::load_dir(&Templates::builtin_dir())?)
+/// The installation's templates (the `templates` setting, else built in).
+pub fn templates(settings: &Settings) -> anyhow::Result<Templates> {
+    Ok(Templates::configured(settings.templates.as_deref())?)
 }
 
 /// Collect field values from `--field`, `--fields` or `--sample`.
@@ -81,8 +82,8 @@ pub fn field_values(t: &document::Template, a: &FieldArgs) -> anyhow::Result<ser
     Ok(serde_json::Value::Object(m))
 }
 
-pub fn run_templates(cmd: TemplatesCommand) -> anyhow::Result<i32> {
-    let all = templates()?;
+pub fn run_templates(settings: &Settings, cmd: TemplatesCommand) -> anyhow::Result<i32> {
+    let all = templates(settings)?;
     match cmd {
         TemplatesCommand::List => {
             for t in all.by_id.values() {
@@ -115,7 +116,7 @@ pub fn run_templates(cmd: TemplatesCommand) -> anyhow::Result<i32> {
 }
 
 pub async fn render(settings: &Settings, a: RenderArgs) -> anyhow::Result<i32> {
-    let all = templates()?;
+    let all = templates(settings)?;
     let t = all
         .get(&a.input.template)
         .ok_or_else(|| anyhow::anyhow!("unknown document kind {:?}", a.input.template))?;
@@ -140,7 +141,7 @@ pub async fn render(settings: &Settings, a: RenderArgs) -> anyhow::Result<i32> {
         specimen: a.specimen,
         placement: SealPlacement::InPage,
     };
-    let font = crate::font::shared()?;
+    let font = crate::font::load(&settings.font)?;
     let r = document::render_pdf(
         &font,
         t,

@@ -28,7 +28,7 @@ pub struct IssueArgs {
 }
 
 pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32> {
-    let all = templates()?;
+    let all = templates(settings)?;
     let t = all
         .get(&a.input.template)
         .ok_or_else(|| anyhow::anyhow!("unknown document kind {:?}", a.input.template))?;
@@ -38,7 +38,7 @@ pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32>
     let ctx = IssueContext {
         inst: &inst,
         templates: &all,
-        font: crate::font::shared()?,
+        font: crate::font::load(&settings.font)?,
         tsa: tsa.as_ref(),
         public_url: settings.public_url.clone(),
         specimen: a.specimen,
@@ -80,7 +80,7 @@ pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i3
             .await?;
     inst.store.close().await;
     let tsa = tsa_client(&inst)?;
-    let font = crate::font::shared()?;
+    let font = crate::font::load(&settings.font)?;
     // The visible seal goes at the lower right of page 1, 42 mm across.
     let d = 42.0 * 72.0 / 25.4;
     let rect = [

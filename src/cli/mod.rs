@@ -13,7 +13,7 @@ pub mod verify_cmd;
 
 use clap::{Parser, Subcommand};
 
-use crate::configuration::Settings;
+use crate::configuration::{Flags, Settings};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,7 +23,7 @@ use crate::configuration::Settings;
 )]
 pub struct Cli {
     #[command(flatten)]
-    pub settings: Settings,
+    pub flags: Flags,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -61,50 +61,26 @@ pub enum Command {
     Audit(audit_cmd::AuditCommand),
 }
 
-/// The command line with the configuration file's values as defaults:
-/// flags and environment variables still win over the file.
-pub fn with_file_defaults(
-    mut cmd: clap::Command,
-    file: &std::collections::BTreeMap<String, String>,
-) -> clap::Command {
-    fn set(cmd: clap::Command, id: &str, value: &str) -> clap::Command {
-        if cmd.get_arguments().any(|a| a.get_id() == id) {
-            // Read once at start-up; clap keeps defaults as &'static str.
-            let value: &'static str = Box::leak(value.to_string().into_boxed_str());
-            cmd.mut_arg(id, move |a| a.default_value(value))
-        } else {
-            cmd
-        }
-    }
-    for (k, v) in file {
-        cmd = set(cmd, k, v);
-        for sub in ["serve", "demo"] {
-            let (k, v) = (k.clone(), v.clone());
-            cmd = cmd.mut_subcommand(sub, move |s| set(s, &k, &v));
-        }
-    }
-    cmd
-}
-
-/// Run the parsed command line; returns the process exit code.
-pub fn run(cli: Cli) -> anyhow::Result<i32> {
+/// Run the parsed command line with the settings resolved from it; returns
+/// the process exit code.
+pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
         match cli.command {
-            Command::Init => pki_cmds::init(&cli.settings).await,
-            Command::Pki(c) => pki_cmds::run(&cli.settings, c).await,
-            Command::Seals(c) => seal_cmds::run(&cli.settings, c).await,
-            Command::Templates(c) => document_cmds::run_templates(c),
-            Command::Render(a) => document_cmds::render(&cli.settings, a).await,
-            Command::Issue(a) => issue_cmds::run_issue(&cli.settings, a).await,
-            Command::Sign(a) => issue_cmds::run_sign_cmd(&cli.settings, a).await,
-            Command::Demo(a) => seal_cmds::demo(cli.settings, a).await,
-            Command::Verify(args) => verify_cmd::run(&cli.settings, args).await,
-            Command::Serve(a) => serve_cmd::serve(&cli.settings, a).await,
-            Command::Users(c) => users_cmds::run(&cli.settings, c).await,
-            Command::Audit(c) => audit_cmd::run(&cli.settings, c).await,
+            Command::Init => pki_cmds::init(&settings).await,
+            Command::Pki(c) => pki_cmds::run(&settings, c).await,
+            Command::Seals(c) => seal_cmds::run(&settings, c).await,
+            Command::Templates(c) => document_cmds::run_templates(&settings, c),
+            Command::Render(a) => document_cmds::render(&settings, a).await,
+            Command::Issue(a) => issue_cmds::run_issue(&settings, a).await,
+            Command::Sign(a) => issue_cmds::run_sign_cmd(&settings, a).await,
+            Command::Demo(a) => seal_cmds::demo(settings.clone(), a).await,
+            Command::Verify(args) => verify_cmd::run(&settings, args).await,
+            Command::Serve(a) => serve_cmd::serve(&settings, a).await,
+            Command::Users(c) => users_cmds::run(&settings, c).await,
+            Command::Audit(c) => audit_cmd::run(&settings, c).await,
         }
     })
 }

@@ -50,10 +50,15 @@ pub struct DemoArgs {
     /// Prepare the demo data only; do not start the service.
     #[arg(long)]
     pub no_serve: bool,
-    /// Address the demo service listens on.
-    #[arg(long, env = "ESEAL_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: std::net::SocketAddr,
+    /// Address the demo service listens on [env ESEAL_LISTEN; default 127.0.0.1:8080].
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
 }
+
+/// The demo's material, built into the binary so `eseal demo` runs from any
+/// directory: the district's roster and the public example master key.
+const DEMO_ROSTER: &[u8] = include_bytes!("../../keys-example/roster.csv");
+const DEMO_MASTER_KEY: &[u8] = include_bytes!("../../keys-example/master.key");
 
 /// The demo accounts: (username, role, seals). Their password is
 /// [`DEMO_PASSWORD`]; demo installations mark every document 样本.
@@ -77,8 +82,11 @@ fn progress(len: usize) -> indicatif::ProgressBar {
 pub async fn provision(inst: &Installation, roster_path: &std::path::Path) -> anyhow::Result<()> {
     let data = std::fs::read(roster_path)
         .map_err(|e| anyhow::anyhow!("{}: {e}", roster_path.display()))?;
-    let roster =
-        Roster::parse(&data).map_err(|e| anyhow::anyhow!("{}: {e}", roster_path.display()))?;
+    provision_roster(inst, &roster_path.display().to_string(), &data).await
+}
+
+async fn provision_roster(inst: &Installation, name: &str, data: &[u8]) -> anyhow::Result<()> {
+    let roster = Roster::parse(data).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let bar = progress(roster.rows.len());
     let tick = || bar.inc(1);
     let report =
@@ -131,7 +139,7 @@ async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> 
         SealCommand::Show { id, json, image } => {
             let (seal, certs) = registry::show(&inst.store, &id).await?;
             if let Some(path) = image {
-                let font = crate::font::shared()?;
+                let font = crate::font::load(&inst.settings.font)?;
                 let look = crate::seal::SealAppearance::new(
                     &font,
                     &seal.holder,
@@ -197,15 +205,20 @@ async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> 
 
 /// `eseal demo`: a demo data dir from keys-example, every seal provisioned.
 pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    if settings.data_dir == PathBuf::from("./eseal-data") {
+    if settings.data_dir == PathBuf::from(crate::configuration::DEFAULT_DATA_DIR) {
         settings.data_dir = PathBuf::from("./eseal-demo");
-    }
-    if settings.master_key_file.is_none() {
-        settings.master_key_file = Some(root.join("keys-example/master.key"));
     }
     if args.fresh && settings.data_dir.exists() {
         std::fs::remove_dir_all(&settings.data_dir)?;
+    }
+    if settings.master_key_file.is_none() {
+        // The public example key, where later commands look by default.
+        let key = settings.data_dir.join("master.key");
+        if !key.exists() {
+            std::fs::create_dir_all(&settings.data_dir)?;
+            std::fs::write(&key, DEMO_MASTER_KEY)?;
+        }
+        settings.master_key_file = Some(key);
     }
     if !settings.data_dir.join("eseal.db").exists() {
         Installation::init(&settings).await?;
@@ -216,7 +229,7 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
     }
     let inst = Installation::open(&settings).await?;
     crate::store::meta::set(&inst.store.pool, crate::installation::SPECIMEN, "1").await?;
-    provision(&inst, &root.join("keys-example/roster.csv")).await?;
+    provision_roster(&inst, "(built-in) keys-example/roster.csv", DEMO_ROSTER).await?;
     let seals = registry::list(&inst.store, None).await?;
     println!("{} seals ready; for example:", seals.len());
     for s in seals.iter().take(5) {
@@ -245,8 +258,8 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
     let pending = crate::store::applications::list(&inst.store.pool, None, None, 1).await?;
     if pending.is_empty() {
         println!("sample applications (private tracking links):");
-        let templates = std::sync::Arc::new(crate::document::Templates::load_dir(
-            &crate::document::Templates::builtin_dir(),
+        let templates = std::sync::Arc::new(crate::document::Templates::configured(
+            settings.templates.as_deref(),
         )?);
         let catalog = crate::application::Catalog::new(templates.clone());
         for (kind, seal_id) in [

@@ -11,13 +11,7 @@ use crate::web::{Application, shutdown_signal};
 /// tree at start-up and then every `audit_anchor_secs` (default one hour).
 /// A failure is logged and retried at the next tick; it never stops the
 /// service.
-fn spawn_audit_anchoring(services: &crate::web::Services) -> anyhow::Result<()> {
-    let secs: u64 = match crate::configuration::var("audit_anchor_secs") {
-        Some(s) => s
-            .parse()
-            .map_err(|_| anyhow::anyhow!("audit_anchor_secs {s:?} is not a number of seconds"))?,
-        None => 3600,
-    };
+fn spawn_audit_anchoring(services: &crate::web::Services, secs: u64) {
     let store = services.store.clone();
     let tsa = services.issuer.tsa.clone();
     let integrating = store.clone();
@@ -42,23 +36,21 @@ fn spawn_audit_anchoring(services: &crate::web::Services) -> anyhow::Result<()> 
             }
         }
     });
-    Ok(())
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "ESEAL_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-    /// Log as JSON lines (for log collectors) instead of text.
-    #[arg(long, env = "ESEAL_LOG_JSON")]
+    /// Address to listen on [env ESEAL_LISTEN; default 127.0.0.1:8080].
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Log as JSON lines (for log collectors) instead of text [env ESEAL_LOG_JSON].
+    #[arg(long)]
     pub log_json: bool,
 }
 
-fn init_tracing(json: bool) {
-    let filter = crate::configuration::var("log")
-        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+fn init_tracing(filter: &str, json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     // A second initialisation (tests calling in-process) is harmless.
     let _ = if json {
@@ -69,11 +61,16 @@ fn init_tracing(json: bool) {
 }
 
 pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<i32> {
-    init_tracing(args.log_json);
-    let services = crate::web::Services::open(settings).await?;
-    spawn_audit_anchoring(&services)?;
-    let app = Application::from_services(services, args.listen).await?;
-    let addr = SocketAddr::new(args.listen.ip(), app.port());
+    let mut settings = settings.clone();
+    if let Some(listen) = args.listen {
+        settings.listen = listen;
+    }
+    settings.log_json |= args.log_json;
+    init_tracing(&settings.log, settings.log_json);
+    let services = crate::web::Services::open(&settings).await?;
+    spawn_audit_anchoring(&services, settings.audit_anchor_secs);
+    let app = Application::from_services(services, settings.listen).await?;
+    let addr = SocketAddr::new(settings.listen.ip(), app.port());
     tracing::info!(%addr, "serving");
     println!("eseal listening on http://{addr}");
     app.run_until_stopped(shutdown_signal()).await?;

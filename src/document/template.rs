@@ -167,6 +167,23 @@ fn line_of(text: &str, needle: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// The templates compiled in (file name, text). A test checks that this is
+/// every file of `templates/`.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "business_premises.toml",
+        include_str!("../../templates/business_premises.toml"),
+    ),
+    (
+        "exit_entry.toml",
+        include_str!("../../templates/exit_entry.toml"),
+    ),
+    (
+        "residence.toml",
+        include_str!("../../templates/residence.toml"),
+    ),
+];
+
 /// All templates, by id.
 #[derive(Debug, Clone, Default)]
 pub struct Templates {
@@ -192,11 +209,24 @@ impl Templates {
         Ok(Self { by_id })
     }
 
-    /// The templates shipped in the repository's `templates/`.
-    pub fn builtin_dir() -> PathBuf {
-        crate::configuration::var("templates")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("templates"))
+    /// The templates built into the binary (the repository's `templates/`
+    /// at build time), so an installed binary needs no source tree.
+    pub fn builtin() -> Result<Self, TemplateError> {
+        let mut by_id = BTreeMap::new();
+        for (name, text) in BUILTIN {
+            let t = Template::parse(&format!("(built-in) templates/{name}"), text)?;
+            by_id.insert(t.id.clone(), t);
+        }
+        Ok(Self { by_id })
+    }
+
+    /// The templates an installation uses: the `templates` setting's
+    /// directory, else the built-in ones.
+    pub fn configured(dir: Option<&Path>) -> Result<Self, TemplateError> {
+        match dir {
+            Some(d) => Self::load_dir(d),
+            None => Self::builtin(),
+        }
     }
 
     pub fn get(&self, id: &str) -> Option<&Template> {

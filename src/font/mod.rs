@@ -4,7 +4,7 @@
 //! The default is Noto Serif CJK SC (SIL Open Font License; Debian package
 //! `fonts-noto-cjk`, installed by the set-up scripts), a Song-style serif
 //! covering all of GB 2312 and the Table of General Standard Chinese
-//! Characters. `ESEAL_FONT=/path/font.ttc[#index]` selects another.
+//! Characters. The `font` setting (`/path/font.ttc[#index]`) selects another.
 //!
 //! Subsetting a 65,535-glyph CFF font per document costs about 5 ms, so a
 //! *base* subset holding GB 2312 and ASCII is built once per process; each
@@ -17,17 +17,27 @@ mod outline;
 pub use book::{FontBook, FontError, Subset};
 pub use outline::{Outline, OutlineCmd};
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// Where the font is looked for when `ESEAL_FONT` is not set.
-pub const DEFAULT_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc";
+pub use crate::configuration::DEFAULT_FONT;
 
-/// The process-wide font (loaded on first use).
+/// The font at `spec` (`PATH` or `PATH#INDEX`), loaded once per process:
+/// it is 20 MB and its base subset takes a few milliseconds to build.
+pub fn load(spec: &str) -> Result<Arc<FontBook>, FontError> {
+    static FONTS: OnceLock<Mutex<Vec<(String, Arc<FontBook>)>>> = OnceLock::new();
+    let fonts = FONTS.get_or_init(Mutex::default);
+    let mut fonts = fonts
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, f)) = fonts.iter().find(|(s, _)| s == spec) {
+        return Ok(f.clone());
+    }
+    let f = Arc::new(FontBook::load_spec(spec)?);
+    fonts.push((spec.to_string(), f.clone()));
+    Ok(f)
+}
+
+/// The default font ([`DEFAULT_FONT`]), for tools and tests.
 pub fn shared() -> Result<Arc<FontBook>, FontError> {
-    static FONT: OnceLock<Result<Arc<FontBook>, FontError>> = OnceLock::new();
-    FONT.get_or_init(|| {
-        let spec = crate::configuration::var("font").unwrap_or_else(|| DEFAULT_FONT.to_string());
-        FontBook::load_spec(&spec).map(Arc::new)
-    })
-    .clone()
+    load(DEFAULT_FONT)
 }

@@ -33,40 +33,32 @@ impl std::fmt::Debug for Issuer {
     }
 }
 
-/// The timestamp client: an external RFC 3161 TSA when `ESEAL_TSA_URL` is
-/// set (its failure fails the issuance), else the built-in authority.
+/// The timestamp client: an external RFC 3161 TSA when the `tsa_url`
+/// setting names one (its failure fails the issuance), else the built-in
+/// authority.
 pub fn tsa_client(inst: &Installation) -> anyhow::Result<Arc<dyn TimestampClient>> {
-    match crate::configuration::var("tsa_url") {
-        Some(url) if !url.is_empty() => Ok(Arc::new(HttpTsaClient::new(
-            &url,
-            std::time::Duration::from_secs(15),
+    let s = &inst.settings;
+    match &s.tsa_url {
+        Some(url) => Ok(Arc::new(HttpTsaClient::new(
+            url,
+            std::time::Duration::from_secs(s.tsa_timeout_secs),
         )?)),
-        _ => Ok(Arc::new(inst.timestamp_authority()?)),
-    }
-}
-
-/// `ESEAL_PADES_LEVEL` sets the installation's default level (B-LT if unset).
-pub fn default_level() -> anyhow::Result<PadesLevel> {
-    match crate::configuration::var("pades_level") {
-        Some(s) if !s.is_empty() => {
-            PadesLevel::parse(&s).map_err(|e| anyhow::anyhow!("ESEAL_PADES_LEVEL: {e}"))
-        }
-        _ => Ok(PadesLevel::default()),
+        None => Ok(Arc::new(inst.timestamp_authority()?)),
     }
 }
 
 impl Issuer {
-    /// The pipeline of an opened installation, configured from the
-    /// environment (`ESEAL_TSA_URL`, `ESEAL_PADES_LEVEL`).
+    /// The pipeline of an opened installation, configured from its
+    /// settings (`tsa_url`, `pades_level`, `font`).
     pub fn new(inst: Arc<Installation>, templates: Arc<Templates>) -> anyhow::Result<Self> {
         let tsa = tsa_client(&inst)?;
         Ok(Self {
             public_url: inst.public_url.clone(),
             specimen: inst.specimen,
             templates,
-            font: crate::font::shared()?,
+            font: crate::font::load(&inst.settings.font)?,
             tsa,
-            level: default_level()?,
+            level: inst.settings.pades_level,
             crls: super::issue::CrlCache::default(),
             inst,
         })

@@ -13,5 +13,5 @@ pub use identifiers::{
 pub use issue::{
     IssueContext, IssueError, IssueRequest, Issued, Prepared, issue, issue_in, prepare,
 };
-pub use issuer::{Issuer, default_level, tsa_client};
+pub use issuer::{Issuer, tsa_client};
 pub use numbering::allocate_number;

@@ -54,11 +54,11 @@ impl Services {
     /// The services of the installation in `settings`.
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let inst = Arc::new(Installation::open(settings).await?);
-        let templates = Arc::new(Templates::load_dir(&Templates::builtin_dir())?);
+        let templates = Arc::new(Templates::configured(settings.templates.as_deref())?);
         let issuer = Arc::new(Issuer::new(inst.clone(), templates.clone())?);
         Ok(Self {
             store: inst.store.clone(),
-            catalog: Catalog::new(templates),
+            catalog: Catalog::new(templates).with_font(issuer.font.clone()),
             public_url: inst.public_url.clone(),
             issuer,
         })

@@ -98,7 +98,7 @@ pub async fn spawn_app(backend: Backend, mode: IssuerMode) -> TestApp {
             .await
             .expect("add user");
     }
-    let templates = Arc::new(Templates::load_dir(&Templates::builtin_dir()).expect("templates"));
+    let templates = Arc::new(Templates::builtin().expect("templates"));
     let public_url = inst.public_url.clone();
     let inst = Arc::new(inst);
     let mut issuer = Issuer::new(inst, templates.clone()).expect("issuer");
@@ -302,7 +302,7 @@ impl TestApp {
 
 /// The business-premises example values of the template.
 pub fn business_fields() -> Value {
-    let t = Templates::load_dir(&Templates::builtin_dir()).unwrap();
+    let t = Templates::builtin().unwrap();
     eseal::document::sample(t.get("business_premises").unwrap())
 }
 

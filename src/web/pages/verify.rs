@@ -70,10 +70,9 @@ fn beijing(rfc3339: &str) -> String {
         .map_or_else(|| rfc3339.to_string(), |s| format!("{s}（北京时间）"))
 }
 
-fn seal_image(holder: &str) -> Option<String> {
+fn seal_image(font: &crate::font::FontBook, holder: &str) -> Option<String> {
     use base64::Engine;
-    let font = crate::font::shared().ok()?;
-    let svg = crate::seal::SealAppearance::new(&font, holder, None)
+    let svg = crate::seal::SealAppearance::new(font, holder, None)
         .ok()?
         .to_svg(160.0);
     Some(format!(
@@ -82,7 +81,7 @@ fn seal_image(holder: &str) -> Option<String> {
     ))
 }
 
-fn seals_of(report: &Report, trusted_root: bool) -> Vec<SealView> {
+fn seals_of(font: &crate::font::FontBook, report: &Report, trusted_root: bool) -> Vec<SealView> {
     report
         .signatures
         .iter()
@@ -97,7 +96,7 @@ fn seals_of(report: &Report, trusted_root: bool) -> Vec<SealView> {
                 trusted_root && s.trust_anchor.is_some() && s.kind == SignatureKind::Signature;
             SealView {
                 image: if chained && !holder.is_empty() {
-                    seal_image(&holder)
+                    seal_image(font, &holder)
                 } else {
                     None
                 },
@@ -140,7 +139,7 @@ async fn verify(State(state): State<AppState>, req: Request) -> Result<Response,
     };
     let v = verify_upload(&state, pdf).await?;
     let (verdict, verdict_label) = verdict_label(v.report.verdict);
-    let seals = seals_of(&v.report, true);
+    let seals = seals_of(&state.services.issuer.font, &v.report, true);
     let document = v.record.as_ref().map(|d| {
         context! {
             number => d.number,
@@ -201,7 +200,7 @@ async fn landing(
             number => d.number, kind, holder => d.holder, issued_at => d.issued_at,
             voided => d.status == "voided", voided_at => d.voided_at, void_reason => d.void_reason,
             name, id_number, level => d.pades_level,
-            image => seal_image(&d.holder),
+            image => seal_image(&state.services.issuer.font, &d.holder),
             download => format!("/v/{}/document.pdf?c={}", d.document_id, q.c.trim().to_ascii_uppercase()),
         },
     )?;
