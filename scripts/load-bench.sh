@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Load benchmark of a running `eseal serve` with wrk: issuance over HTTP
-# (walk-in issue: application recorded + approved -> signed B-LT document
-# stored) and verification (POST /api/v1/verify of a B-LT document), with
-# requests/s, p50/p99 latency and the server's peak memory.
+# Load benchmark of a running `eseal serve` with wrk, beside the in-process
+# figures of the same run: approvals over HTTP (each application from a new
+# applicant, so each document needs its own font subset -> a signed B-LT
+# document stored), walk-in issuance, and verification (POST /api/v1/verify
+# of a B-LT document), with requests/s, p50/p99 latency, the server's peak
+# memory, and the ratios HTTP / in-process.
 # Usage: bash scripts/load-bench.sh [SECONDS] [CONNECTIONS]
 # Env: ESEAL_LOAD_DATABASE_URL=postgres://... to run against PostgreSQL.
 set -euo pipefail
@@ -15,6 +17,9 @@ apt_ensure wrk fonts-noto-cjk
 cargo build --release --quiet
 BIN="$ROOT/target/release/eseal"
 WORK=$(mktemp -d)
+echo "== load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== in-process (cargo bench --bench throughput, ${SECS}s per figure)"
+cargo bench --quiet --bench throughput -- --out "$WORK/inproc" --secs "$SECS" | grep -E "new applicant|verify B-LT"
 SERVER=""
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 export ESEAL_DATA_DIR="$WORK/data" ESEAL_LOG=warn ESEAL_PUBLIC_URL=http://127.0.0.1:18080
@@ -52,16 +57,23 @@ doc = w["approval"]["document"]["document_id"]
 req = urllib.request.Request(f"{base}/api/v1/documents/{doc}/pdf", headers={"Authorization": "Bearer " + t["token"]})
 open(f"{work}/doc.pdf", "wb").write(urllib.request.urlopen(req).read())
 PY
-# Applications to approve, submitted ahead (concurrently).
+# Applications to approve, submitted ahead (concurrently), each from a new
+# applicant: names whose characters change from one application to the next
+# (the same scheme as the in-process bench), so every document needs its own
+# font subset.
 python3 - "$WORK" "${LOAD_APPLICATIONS:-9000}" <<'PY'
 import json, sys, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 work, n = sys.argv[1], int(sys.argv[2])
 base = "http://127.0.0.1:18080"
 seals = [l.strip() for l in open(f"{work}/seals.txt")]
-template = open(f"{work}/body.json").read()
+template = json.loads(open(f"{work}/body.json").read())
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玉梅海燕"
 def one(i):
-    body = template.replace("__SEAL__", seals[i % len(seals)]).encode()
+    body = json.loads(json.dumps(template).replace("__SEAL__", seals[i % len(seals)]))
+    body["fields"]["applicant_name"] = SURNAMES[i % len(SURNAMES)] + GIVEN[(i // len(SURNAMES)) % len(GIVEN)] + GIVEN[(i // 7 + 3) % len(GIVEN)]
+    body = json.dumps(body, ensure_ascii=False).encode()
     req = urllib.request.Request(base + "/api/v1/applications", data=body, method="POST", headers={"Content-Type": "application/json"})
     token = json.loads(urllib.request.urlopen(req).read())["tracking_token"]
     return json.loads(urllib.request.urlopen(f"{base}/api/v1/track/{token}").read())["application_id"]
@@ -70,7 +82,7 @@ with ThreadPoolExecutor(16) as pool:
 open(f"{work}/ids.txt", "w").write("\n".join(ids) + "\n")
 PY
 export LOAD_IDS="$WORK/ids.txt" LOAD_SEALS="$WORK/seals.txt" LOAD_BODY="$WORK/body.json" LOAD_TOKEN=$(cat "$WORK/token") LOAD_PDF="$WORK/doc.pdf"
-echo "== issuance: POST /api/v1/applications/{id}/approve (-> B-LT document stored), $CONNS connections, ${SECS}s, $(wc -l < "$WORK/ids.txt") applications waiting"
+echo "== issuance: POST /api/v1/applications/{id}/approve (new applicant each -> B-LT document stored), $CONNS connections, ${SECS}s, $(wc -l < "$WORK/ids.txt") applications waiting"
 wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/approve.lua http://127.0.0.1:18080 | tee "$WORK/approve.txt"
 echo "== issuance: POST /api/v1/documents (walk-in: application + approval -> B-LT document stored), $CONNS connections, ${SECS}s"
 wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/issue.lua http://127.0.0.1:18080 | tee "$WORK/issue.txt"
@@ -80,3 +92,22 @@ echo "== time inside issuance (number, render, sign, timestamp, store; from /met
 curl -s http://127.0.0.1:18080/metrics | grep -E '^eseal_issuance_seconds_(sum|count)' || true
 echo "== server peak memory: $(awk '/VmHWM/{print $2, $3}' /proc/$SERVER/status)"
 echo "== documents stored: $("$BIN" audit verify | head -1)"
+python3 - "$WORK" <<'PY'
+import json, re, sys
+work = sys.argv[1]
+inproc = json.load(open(f"{work}/inproc/eseal.json"))
+cores = inproc["cores"]
+def wrk(name):
+    text = open(f"{work}/{name}.txt").read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    return rps, float(p99.group(1)) * scale
+a_rps, a_p99 = wrk("approve")
+v_rps, v_p99 = wrk("verify")
+ia = inproc[f"issue B-LT, new applicant@{cores}"]
+iv = inproc[f"verify B-LT@{cores}"]
+print(f"== HTTP / in-process on {cores} cores (targets: approvals >= 0.5 with p99 < 50 ms, verification >= 0.6)")
+print(f"approvals, new applicant: {a_rps:.0f}/s (p99 {a_p99:.1f} ms) / in-process issue {ia:.0f}/s = {a_rps / ia:.2f}")
+print(f"verification:             {v_rps:.0f}/s (p99 {v_p99:.1f} ms) / in-process verify {iv:.0f}/s = {v_rps / iv:.2f}")
+PY

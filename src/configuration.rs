@@ -44,6 +44,9 @@ pub struct Settings {
     pub tsa_url: Option<String>,
     /// How long one request to an external TSA may take.
     pub tsa_timeout_secs: u64,
+    /// Extra CA certs (PEM) trusted for an `https://` TSA, beside the
+    /// system's.
+    pub tsa_ca_file: Option<PathBuf>,
     /// The built-in TSA's policy OID (the district's registered one).
     pub tsa_policy: Option<der::asn1::ObjectIdentifier>,
     /// The default PAdES level of issued documents.
@@ -69,6 +72,7 @@ impl Default for Settings {
             log_json: false,
             tsa_url: None,
             tsa_timeout_secs: 15,
+            tsa_ca_file: None,
             tsa_policy: None,
             pades_level: PadesLevel::default(),
             templates: None,
@@ -89,6 +93,7 @@ pub const KEYS: &[&str] = &[
     "log_json",
     "tsa_url",
     "tsa_timeout_secs",
+    "tsa_ca_file",
     "tsa_policy",
     "pades_level",
     "templates",
@@ -223,6 +228,7 @@ impl Settings {
                 self.tsa_url = some(value);
             }
             "tsa_timeout_secs" => self.tsa_timeout_secs = parse_secs(value)?,
+            "tsa_ca_file" => self.tsa_ca_file = some(value).map(PathBuf::from),
             "tsa_policy" => {
                 self.tsa_policy = match value {
                     "" => None,

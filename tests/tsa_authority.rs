@@ -265,3 +265,93 @@ async fn external_http_client_against_a_real_socket() {
         .unwrap_err();
     assert!(matches!(err, TsaError::Transport { .. }), "{err}");
 }
+
+/// An HTTPS authority (a TLS proxy in Python in front of the built-in one):
+/// the client speaks TLS, trusts a configured CA, and refuses an unknown one.
+#[tokio::test]
+async fn external_https_client_with_a_configured_ca() {
+    let pki = Pki::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = tsa::http::router(pki.tsa.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (cert_pem, key_pem) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_pem, cert.pem()).unwrap();
+    std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+    let script = r#"
+import http.server, ssl, sys, urllib.request
+upstream, cert, key = sys.argv[1], sys.argv[2], sys.argv[3]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        req = urllib.request.Request(upstream, data=body, headers={"Content-Type": self.headers["Content-Type"]})
+        with urllib.request.urlopen(req) as r:
+            data, ct = r.read(), r.headers["Content-Type"]
+        self.send_response(200)
+        self.send_header("Content-Type", ct)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *a):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"#;
+    let mut proxy = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{port}/tsa"))
+        .arg(&cert_pem)
+        .arg(&key_pem)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(proxy.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let url = format!("https://localhost:{}/tsa", line.trim());
+
+    let trusting = tsa::HttpTsaClient::with_roots(
+        &url,
+        std::time::Duration::from_secs(5),
+        cert.pem().as_bytes(),
+    )
+    .unwrap();
+    let token = tokio::task::spawn_blocking(move || trusting.timestamp(&[7; 32]))
+        .await
+        .unwrap();
+    let stranger = tsa::HttpTsaClient::new(&url, std::time::Duration::from_secs(5)).unwrap();
+    let refused = tokio::task::spawn_blocking(move || stranger.timestamp(&[7; 32]))
+        .await
+        .unwrap();
+    let _ = proxy.kill();
+    let token = token.expect("a token over https");
+    let ci = cms::content_info::ContentInfo::from_der(&token).unwrap();
+    assert_eq!(
+        exchange::tst_info(&ci)
+            .unwrap()
+            .message_imprint
+            .hashed_message
+            .as_bytes(),
+        &[7; 32]
+    );
+    let err = refused.unwrap_err();
+    assert!(
+        matches!(&err, TsaError::Transport { reason, .. } if reason.contains("certificate")),
+        "{err}"
+    );
+}

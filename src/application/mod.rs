@@ -704,30 +704,51 @@ pub async fn approve(
     };
     let ctx = issuer.context();
     let prepared = issuance::prepare(&ctx, &req).await?;
-    let now = now_unix();
-    let mut tx = store.begin_write().await?;
-    if !apps::transition_with_document(
-        &mut tx,
-        id,
-        &["submitted", "under_review"],
-        "issued",
-        &account.username,
-        None,
-        Some(&document_id),
-        now,
-    )
-    .await?
-    {
-        drop(tx);
-        return match existing_document(store, id).await? {
-            Some(d) => Ok(Approval {
+    // One issuance of this seal at a time in this process; then sign outside
+    // any transaction and record briefly (see `issuance::numbering`).
+    let _turn = issuer.turns.take(&a.seal_id).await;
+    let mut attempts = 0;
+    let (mut tx, issued, row, now) = loop {
+        attempts += 1;
+        if attempts > 8 {
+            return Err(IssueError::Busy(a.seal_id.clone()).into());
+        }
+        if let Some(d) = existing_document(store, id).await? {
+            return Ok(Approval {
                 document: DocumentView::from(&d),
                 already_issued: true,
-            }),
-            None => Err(ServiceError::Conflict("该申请已处理")),
-        };
-    }
-    let (issued, row) = issuance::issue_in(&ctx, &req, prepared, &mut tx).await?;
+            });
+        }
+        let draft = issuance::sign_draft(&ctx, &req, &prepared).await?;
+        let now = now_unix();
+        let mut tx = store.begin_write().await?;
+        if !apps::transition_with_document(
+            &mut tx,
+            id,
+            &["submitted", "under_review"],
+            "issued",
+            &account.username,
+            None,
+            Some(&document_id),
+            now,
+        )
+        .await?
+        {
+            drop(tx);
+            return match existing_document(store, id).await? {
+                Some(d) => Ok(Approval {
+                    document: DocumentView::from(&d),
+                    already_issued: true,
+                }),
+                None => Err(ServiceError::Conflict("该申请已处理")),
+            };
+        }
+        match issuance::record(&mut tx, draft).await? {
+            Some((issued, row)) => break (tx, issued, row, now),
+            // Another process took the number: sign again with the next.
+            None => drop(tx),
+        }
+    };
     let actor = account.actor();
     let base = Event {
         actor: &actor,

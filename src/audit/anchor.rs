@@ -23,13 +23,15 @@ pub enum AnchorError {
     Tsa(#[from] crate::tsa::TsaError),
     #[error("the audit tree's root is not a SHA-256 value")]
     BadHead,
+    #[error("timestamping was interrupted: {0}")]
+    Interrupted(String),
 }
 
 /// Integrate what is committed, then timestamp the tree unless it is empty
 /// or already timestamped at this size. Returns the tree size timestamped.
 pub async fn anchor_head(
     store: &Store,
-    tsa: &dyn TimestampClient,
+    tsa: std::sync::Arc<dyn TimestampClient>,
 ) -> Result<Option<i64>, AnchorError> {
     integrate(store).await?;
     let tree = rows::tree(&store.pool).await?;
@@ -44,7 +46,10 @@ pub async fn anchor_head(
         return Ok(None);
     }
     let digest = digest_of(&tree.root).ok_or(AnchorError::BadHead)?;
-    let token = tsa.timestamp(&digest)?;
+    // A TSA call may block (an external authority): off the async threads.
+    let token = tokio::task::spawn_blocking(move || tsa.timestamp(&digest))
+        .await
+        .map_err(|e| AnchorError::Interrupted(e.to_string()))??;
     rows::insert_checkpoint(
         &store.pool,
         &CheckpointRow {

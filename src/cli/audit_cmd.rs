@@ -26,7 +26,7 @@ pub async fn run(settings: &Settings, cmd: AuditCommand) -> anyhow::Result<i32> 
         AuditCommand::Verify { json } => verify(&inst, json).await,
         AuditCommand::Anchor => {
             let tsa = crate::issuance::tsa_client(&inst)?;
-            match crate::audit::anchor_head(&inst.store, tsa.as_ref()).await? {
+            match crate::audit::anchor_head(&inst.store, tsa.clone()).await? {
                 Some(size) => println!("audit log timestamped at {size} entries"),
                 None => {
                     println!("nothing to timestamp (empty log, or already timestamped at its size)")

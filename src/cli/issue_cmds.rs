@@ -39,10 +39,11 @@ pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32>
         inst: &inst,
         templates: &all,
         font: crate::font::load(&settings.font)?,
-        tsa: tsa.as_ref(),
+        tsa: tsa.clone(),
         public_url: settings.public_url.clone(),
         specimen: a.specimen,
         crls: None,
+        turns: None,
     };
     let req = IssueRequest {
         seal_id: a.input.seal.clone(),
@@ -109,7 +110,9 @@ pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i3
         },
         tsa: tsa.as_ref(),
     };
-    let n = run_sign(&a, &resolved)?;
+    // Signing is CPU work and may wait for an external TSA: off the async
+    // threads (the command line's runtime is multi-threaded).
+    let n = tokio::task::block_in_place(|| run_sign(&a, &resolved))?;
     println!(
         "signed {} with {} at {} ({} bytes)",
         a.output.display(),

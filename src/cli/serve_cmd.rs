@@ -29,7 +29,7 @@ fn spawn_audit_anchoring(services: &crate::web::Services, secs: u64) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs.max(1)));
         loop {
             tick.tick().await;
-            match crate::audit::anchor_head(&store, tsa.as_ref()).await {
+            match crate::audit::anchor_head(&store, tsa.clone()).await {
                 Ok(Some(size)) => tracing::info!(size, "audit tree timestamped"),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "audit head not timestamped"),

@@ -1,13 +1,17 @@
-//! The issuing step: check the fields, take the next number, render with the
-//! seal's place reserved, sign (PAdES, default B-LT) with the seal's key
-//! through the signing core, and record the document, all in one database
-//! transaction: a document exists whole or not at all.
+//! The issuing step: check the fields, render with the seal's place
+//! reserved and sign (PAdES, default B-LT) with the seal's key through the
+//! signing core, on the blocking pool (CPU work and any wait for an external
+//! TSA stay off the async threads), then record the document in a short
+//! transaction that takes its number (see [`super::numbering`]) and inserts
+//! its rows: a document exists whole or not at all, and a failure before
+//! the commit takes no number.
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::{allocate_number, code_digest, new_document_id, new_verification_code};
+use super::numbering::{self, SealTurns};
+use super::{code_digest, new_document_id, new_verification_code};
 use crate::document::{
     self, DocumentMeta, FieldError, RenderError, SealPlacement, SealView, Templates,
 };
@@ -47,6 +51,12 @@ pub enum IssueError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Crypto(#[from] crate::crypto::CryptoError),
+    /// Other processes kept taking this seal's next number first.
+    #[error("seal {0} is busy issuing elsewhere; try again")]
+    Busy(String),
+    /// The signing thread died (a bug); nothing was recorded.
+    #[error("signing was interrupted: {0}")]
+    Interrupted(String),
 }
 
 impl From<sqlx::Error> for IssueError {
@@ -85,12 +95,14 @@ pub struct IssueContext<'a> {
     pub inst: &'a Installation,
     pub templates: &'a Templates,
     pub font: Arc<FontBook>,
-    pub tsa: &'a dyn TimestampClient,
+    pub tsa: Arc<dyn TimestampClient>,
     pub public_url: String,
     /// Demo installations mark every document 样本.
     pub specimen: bool,
     /// The service's short-lived copy of the CRLs (`None`: read each time).
     pub crls: Option<&'a CrlCache>,
+    /// Turns per seal of a process issuing concurrently (`None`: one at a time).
+    pub turns: Option<&'a SealTurns>,
 }
 
 /// The CRLs a B-LT document embeds, kept for a minute: they change only on
@@ -156,16 +168,16 @@ fn reason_for(level: SealLevel) -> &'static str {
 }
 
 /// What issuing needs that is read before the issuing transaction opens:
-/// the checked fields, the seal's signing material and the current CRL.
-pub struct Prepared<'t> {
-    template: &'t crate::document::Template,
+/// the checked fields, the seal's signing material and the current CRLs.
+pub struct Prepared {
+    template: crate::document::Template,
     filled: crate::document::Filled,
     material: registry::SigningMaterial,
     crl: Vec<u8>,
     root_crl: Vec<u8>,
 }
 
-impl std::fmt::Debug for Prepared<'_> {
+impl std::fmt::Debug for Prepared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Prepared")
             .field("kind", &self.template.id)
@@ -174,12 +186,15 @@ impl std::fmt::Debug for Prepared<'_> {
     }
 }
 
+impl Prepared {
+    pub fn seal(&self) -> &crate::seal::Seal {
+        &self.material.seal
+    }
+}
+
 /// Check the request and read what signing needs. Done before the issuing
 /// transaction because refreshing a stale CRL writes to the store.
-pub async fn prepare<'t>(
-    ctx: &IssueContext<'t>,
-    req: &IssueRequest,
-) -> Result<Prepared<'t>, IssueError> {
+pub async fn prepare(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Prepared, IssueError> {
     let template = ctx
         .templates
         .get(&req.kind)
@@ -197,124 +212,215 @@ pub async fn prepare<'t>(
     let (crl, root_crl) = current_crls(ctx).await?;
     Ok(Prepared {
         root_crl,
-        template,
+        template: template.clone(),
         filled,
         material,
         crl,
     })
 }
 
+/// A signed document not yet recorded: its number is not taken until
+/// [`record`] commits with it.
+pub struct Draft {
+    pub issued: Issued,
+    pub row: DocumentRow,
+    number: crate::domain::DocumentNumber,
+    seal: crate::seal::Seal,
+}
+
+/// How many times a document is signed again because another process took
+/// its number first, before giving up.
+const MAX_ATTEMPTS: usize = 8;
+
 /// Issue one document in its own transaction (see the module docs).
 pub async fn issue(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued, IssueError> {
     let prepared = prepare(ctx, req).await?;
-    let mut tx = ctx.inst.store.begin_write().await?;
-    let (issued, _) = issue_in(ctx, req, prepared, &mut tx).await?;
-    tx.commit().await?;
-    Ok(issued)
+    let _turn = match ctx.turns {
+        Some(t) => Some(t.take(&req.seal_id).await),
+        None => None,
+    };
+    for _ in 0..MAX_ATTEMPTS {
+        let draft = sign_draft(ctx, req, &prepared).await?;
+        let mut tx = ctx.inst.store.begin_write().await?;
+        if let Some((issued, _)) = record(&mut tx, draft).await? {
+            tx.commit().await?;
+            return Ok(issued);
+        }
+    }
+    Err(IssueError::Busy(req.seal_id.clone()))
 }
 
-/// Issue inside the caller's transaction: take the number, render, sign and
-/// insert the document row. Nothing is visible until the caller commits.
-pub async fn issue_in(
+/// Take the draft's number and insert its rows inside `tx`; `None` when the
+/// number was taken meanwhile (sign a new draft and try again). Nothing is
+/// visible until the caller commits.
+pub async fn record(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    draft: Draft,
+) -> Result<Option<(Issued, DocumentRow)>, IssueError> {
+    if !numbering::claim(tx, &draft.seal, &draft.number).await? {
+        return Ok(None);
+    }
+    documents::insert(&mut **tx, &draft.row, &draft.issued.pdf).await?;
+    Ok(Some((draft.issued, draft.row)))
+}
+
+/// Render and sign the document the seal's next number would be, on the
+/// blocking pool.
+pub async fn sign_draft(
     ctx: &IssueContext<'_>,
     req: &IssueRequest,
-    prepared: Prepared<'_>,
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-) -> Result<(Issued, DocumentRow), IssueError> {
+    prepared: &Prepared,
+) -> Result<Draft, IssueError> {
     let started = std::time::Instant::now();
     let level = prepared.material.seal.level;
-    let result = issue_in_inner(ctx, req, prepared, tx).await;
+    let result = sign_draft_inner(ctx, req, prepared).await;
     crate::metrics::metrics().issuance(level.as_str(), result.is_ok(), started.elapsed());
     result
 }
 
-async fn issue_in_inner(
+/// Everything the signing thread needs, owned.
+struct Job {
+    font: Arc<FontBook>,
+    template: crate::document::Template,
+    filled: crate::document::Filled,
+    view: SealView,
+    meta: DocumentMeta,
+    now: OffsetDateTime,
+    signer: Arc<dyn crate::crypto::Signer>,
+    key: crate::crypto::KeyRef,
+    cert_der: Vec<u8>,
+    chain_der: Vec<Vec<u8>>,
+    opts: JobOptions,
+    tsa: Arc<dyn TimestampClient>,
+}
+
+struct JobOptions {
+    level: PadesLevel,
+    reason: String,
+    location: String,
+    name: String,
+    inscription: Option<String>,
+    root_der: Vec<u8>,
+    crls: Vec<Vec<u8>>,
+}
+
+fn run_job(job: Job) -> Result<(Vec<u8>, [u8; 32]), IssueError> {
+    let rendered = document::render_pdf(
+        &job.font,
+        &job.template,
+        &job.filled,
+        &job.view,
+        job.now,
+        &job.meta,
+    )?;
+    let size = rendered.seal_rect[2] - rendered.seal_rect[0];
+    let appearance = signature_appearance(
+        &job.font,
+        &job.opts.name,
+        job.opts.inscription.as_deref(),
+        size,
+    )?;
+    let identity = SigningIdentity {
+        signer: job.signer.as_ref(),
+        key: &job.key,
+        cert_der: job.cert_der,
+        chain_der: job.chain_der,
+    };
+    let opts = SignOptions {
+        level: job.opts.level,
+        reason: job.opts.reason,
+        location: job.opts.location,
+        name: job.opts.name,
+        visible: Some(VisibleSeal {
+            page_index: rendered.seal_page,
+            rect: rendered.seal_rect,
+            appearance,
+        }),
+        signing_time: job.now,
+        tsa: job.tsa.as_ref(),
+        validation: LtvMaterial {
+            certs: vec![job.opts.root_der],
+            crls: job.opts.crls,
+        },
+    };
+    let signed = pades::sign(&rendered.pdf, &identity, &opts)?;
+    Ok((signed.bytes, signed.signed_digest))
+}
+
+async fn sign_draft_inner(
     ctx: &IssueContext<'_>,
     req: &IssueRequest,
-    prepared: Prepared<'_>,
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-) -> Result<(Issued, DocumentRow), IssueError> {
-    let Prepared {
-        template,
-        filled,
-        material,
-        crl,
-        root_crl,
-    } = prepared;
+    prepared: &Prepared,
+) -> Result<Draft, IssueError> {
+    let material = &prepared.material;
+    let seal = &material.seal;
     // Document numbers and dates follow Beijing time.
     let now = OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8));
-    let allocated = allocate_number(tx, &material.seal, now.year()).await?;
-    let number = allocated.to_string();
+    let number = numbering::peek_next(&ctx.inst.store, seal, now.year()).await?;
+    let number_text = number.to_string();
     let document_id = match &req.document_id {
         Some(id) => id.clone(),
         None => new_document_id()?,
     };
     let code = new_verification_code()?;
     let base = ctx.public_url.trim_end_matches('/');
-    let meta = DocumentMeta {
-        number: number.clone(),
-        verification_code: code.clone(),
-        qr_url: format!("{base}/v/{document_id}?c={code}"),
-        verify_url: format!("{base}/verify"),
-        specimen: ctx.specimen,
-        placement: SealPlacement::Reserved,
-    };
-    let seal = &material.seal;
-    let view = SealView {
-        seal_id: seal.seal_id.to_string(),
-        holder: seal.holder.clone(),
-        level: seal.level,
-        inscription: seal.inscription.clone(),
-    };
-    let rendered = document::render_pdf(&ctx.font, template, &filled, &view, now, &meta)?;
-    let size = rendered.seal_rect[2] - rendered.seal_rect[0];
-    let appearance =
-        signature_appearance(&ctx.font, &seal.holder, seal.inscription.as_deref(), size)?;
-    let identity = SigningIdentity {
-        signer: ctx.inst.signer.as_ref(),
-        key: &material.key,
+    let job = Job {
+        font: ctx.font.clone(),
+        template: prepared.template.clone(),
+        filled: prepared.filled.clone(),
+        view: SealView {
+            seal_id: seal.seal_id.to_string(),
+            holder: seal.holder.clone(),
+            level: seal.level,
+            inscription: seal.inscription.clone(),
+        },
+        meta: DocumentMeta {
+            number: number_text.clone(),
+            verification_code: code.clone(),
+            qr_url: format!("{base}/v/{document_id}?c={code}"),
+            verify_url: format!("{base}/verify"),
+            specimen: ctx.specimen,
+            placement: SealPlacement::Reserved,
+        },
+        now,
+        signer: ctx.inst.signer.clone(),
+        key: material.key.clone(),
         cert_der: material.cert_der.clone(),
         chain_der: vec![ctx.inst.pki.seal_ca.cert_der.clone()],
-    };
-    let opts = SignOptions {
-        level: req.level,
-        reason: reason_for(seal.level).into(),
-        location: format!(
-            "江苏省连云港市赣榆区{}",
-            if seal.town == "赣榆区" {
-                ""
-            } else {
-                seal.town.as_str()
-            }
-        ),
-        name: seal.holder.clone(),
-        visible: Some(VisibleSeal {
-            page_index: rendered.seal_page,
-            rect: rendered.seal_rect,
-            appearance,
-        }),
-        signing_time: now,
-        tsa: ctx.tsa,
-        validation: LtvMaterial {
-            certs: vec![ctx.inst.pki.root.cert_der.clone()],
-            crls: vec![crl, root_crl],
+        opts: JobOptions {
+            level: req.level,
+            reason: reason_for(seal.level).into(),
+            location: format!(
+                "江苏省连云港市赣榆区{}",
+                if seal.town == "赣榆区" {
+                    ""
+                } else {
+                    seal.town.as_str()
+                }
+            ),
+            name: seal.holder.clone(),
+            inscription: seal.inscription.clone(),
+            root_der: ctx.inst.pki.root.cert_der.clone(),
+            crls: vec![prepared.crl.clone(), prepared.root_crl.clone()],
         },
+        tsa: ctx.tsa.clone(),
     };
-    let signed = pades::sign(&rendered.pdf, &identity, &opts)?;
-    let pdf = signed.bytes;
+    let (pdf, signed_digest) = tokio::task::spawn_blocking(move || run_job(job))
+        .await
+        .map_err(|e| IssueError::Interrupted(e.to_string()))??;
     let pdf_sha256 = hex::encode(crate::crypto::sha256(&pdf));
     let cert_serial_hex = crate::pki::CertInfo::parse(&material.cert_der)
         .map_err(RegistryError::from)?
         .serial_hex;
     let row = DocumentRow {
         document_id: document_id.clone(),
-        number: number.clone(),
+        number: number_text.clone(),
         seal_id: req.seal_id.clone(),
         year: i64::from(now.year()),
-        seq: allocated.seq,
+        seq: number.seq,
         kind: req.kind.clone(),
         holder: seal.holder.clone(),
-        fields_json: filled.json.to_string(),
+        fields_json: prepared.filled.json.to_string(),
         code_sha256: code_digest(&code),
         pdf_sha256: pdf_sha256.clone(),
         pades_level: req.level.as_str().into(),
@@ -325,17 +431,18 @@ async fn issue_in_inner(
         voided_at: None,
         void_reason: None,
         application_id: req.application_id.clone(),
-        signed_digest: Some(hex::encode(signed.signed_digest)),
+        signed_digest: Some(hex::encode(signed_digest)),
     };
-    documents::insert(&mut **tx, &row, &pdf).await?;
-    Ok((
-        Issued {
+    Ok(Draft {
+        issued: Issued {
             document_id,
-            number,
+            number: number_text,
             verification_code: code,
             pdf,
             pdf_sha256,
         },
         row,
-    ))
+        number,
+        seal: seal.clone(),
+    })
 }

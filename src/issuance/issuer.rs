@@ -21,6 +21,7 @@ pub struct Issuer {
     pub specimen: bool,
     pub level: PadesLevel,
     pub crls: super::issue::CrlCache,
+    pub turns: super::SealTurns,
 }
 
 impl std::fmt::Debug for Issuer {
@@ -39,10 +40,18 @@ impl std::fmt::Debug for Issuer {
 pub fn tsa_client(inst: &Installation) -> anyhow::Result<Arc<dyn TimestampClient>> {
     let s = &inst.settings;
     match &s.tsa_url {
-        Some(url) => Ok(Arc::new(HttpTsaClient::new(
-            url,
-            std::time::Duration::from_secs(s.tsa_timeout_secs),
-        )?)),
+        Some(url) => {
+            let roots = match &s.tsa_ca_file {
+                Some(p) => std::fs::read(p)
+                    .map_err(|e| anyhow::anyhow!("tsa_ca_file {}: {e}", p.display()))?,
+                None => Vec::new(),
+            };
+            Ok(Arc::new(HttpTsaClient::with_roots(
+                url,
+                std::time::Duration::from_secs(s.tsa_timeout_secs),
+                &roots,
+            )?))
+        }
         None => Ok(Arc::new(inst.timestamp_authority()?)),
     }
 }
@@ -60,6 +69,7 @@ impl Issuer {
             tsa,
             level: inst.settings.pades_level,
             crls: super::issue::CrlCache::default(),
+            turns: super::SealTurns::default(),
             inst,
         })
     }
@@ -70,10 +80,11 @@ impl Issuer {
             inst: &self.inst,
             templates: &self.templates,
             font: self.font.clone(),
-            tsa: self.tsa.as_ref(),
+            tsa: self.tsa.clone(),
             public_url: self.public_url.clone(),
             specimen: self.specimen,
             crls: Some(&self.crls),
+            turns: Some(&self.turns),
         }
     }
 }

@@ -1,6 +1,6 @@
-//! Issuing a document: allocate its number and identifiers, render, sign,
-//! and record it, so that a document either exists whole (row, PDF, number)
-//! or not at all.
+//! Issuing a document: its identifiers, rendering and signing off the async
+//! threads, and recording it with its number, so that a document either
+//! exists whole (row, PDF, number) or not at all.
 
 mod identifiers;
 mod issue;
@@ -11,7 +11,8 @@ pub use identifiers::{
     code_digest, new_document_id, new_verification_code, verification_code_matches,
 };
 pub use issue::{
-    IssueContext, IssueError, IssueRequest, Issued, Prepared, issue, issue_in, prepare,
+    Draft, IssueContext, IssueError, IssueRequest, Issued, Prepared, issue, prepare, record,
+    sign_draft,
 };
 pub use issuer::{Issuer, tsa_client};
-pub use numbering::allocate_number;
+pub use numbering::{SealTurns, peek_next};

@@ -66,22 +66,50 @@ fn doc_row(r: &AnyRow) -> Result<DocumentRow, sqlx::Error> {
 /// Take the next sequence number of `seal_id` in `year`. Run inside a
 /// transaction: the counter row stays locked until it commits, so concurrent
 /// issuers (several processes on PostgreSQL) get distinct numbers.
-pub async fn next_seq(
-    tx: &mut sqlx::Transaction<'_, Any>,
+/// The last number `seal_id` gave in `year` (0 when none).
+pub async fn last_seq<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
     seal_id: &str,
     year: i64,
 ) -> Result<i64, StoreError> {
-    // One statement: create the counter at 1 or bump it (SQLite >= 3.35
-    // and PostgreSQL both take UPSERT ... RETURNING).
-    let row = sqlx::query(
-        "INSERT INTO document_counters (seal_id, year, last) VALUES ($1, $2, 1) \
-         ON CONFLICT (seal_id, year) DO UPDATE SET last = document_counters.last + 1 RETURNING last",
-    )
-    .bind(seal_id)
-    .bind(year)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row.try_get(0)?)
+    let row = sqlx::query("SELECT last FROM document_counters WHERE seal_id = $1 AND year = $2")
+        .bind(seal_id)
+        .bind(year)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?.unwrap_or(0))
+}
+
+/// Move the counter of `seal_id` in `year` to `seq` if it stands at
+/// `seq - 1` (creating it for the first number); `false` if it does not.
+/// On PostgreSQL a concurrent claimer waits for the row and then finds it
+/// moved; on SQLite the write lock orders claimers.
+pub async fn claim_seq(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    seal_id: &str,
+    year: i64,
+    seq: i64,
+) -> Result<bool, StoreError> {
+    let done = if seq == 1 {
+        sqlx::query(
+            "INSERT INTO document_counters (seal_id, year, last) VALUES ($1, $2, 1) \
+             ON CONFLICT (seal_id, year) DO NOTHING",
+        )
+        .bind(seal_id)
+        .bind(year)
+        .execute(&mut **tx)
+        .await?
+    } else {
+        sqlx::query(
+            "UPDATE document_counters SET last = $3 WHERE seal_id = $1 AND year = $2 AND last = $3 - 1",
+        )
+        .bind(seal_id)
+        .bind(year)
+        .bind(seq)
+        .execute(&mut **tx)
+        .await?
+    };
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(

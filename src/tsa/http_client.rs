@@ -1,122 +1,189 @@
-//! A client for an external RFC 3161 authority reached over plain HTTP
-//! (`http://host[:port]/path`, what public TSAs commonly serve; the token is
-//! itself signed, so transport encryption adds no integrity). Any failure is
-//! an error for that issuance.
+//! A client for an external RFC 3161 authority over HTTP or HTTPS
+//! (RFC 3161 §3.4: `application/timestamp-query` in, `-reply` out).
+//!
+//! The request is made by reqwest's async client (hyper, rustls with the
+//! system's roots plus any configured CA) on a small runtime of the
+//! client's own, so [`TimestampClient::timestamp`] can be called from the
+//! blocking threads that sign documents without tying up the service's
+//! async threads, and without a deadlock whatever runtime (if any) the
+//! caller is on. Connecting, the whole exchange and the reply's size are
+//! bounded; any failure is an error for that issuance.
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::exchange::Request;
 use super::http::{QUERY_TYPE, REPLY_TYPE};
 use super::{TimestampClient, TsaError};
 
+/// Largest reply accepted: tokens with their certs are a few KB.
 const MAX_REPLY: usize = 256 * 1024;
 
+/// The runtime the requests run on, shut down without blocking when the
+/// last client clone goes (dropping a runtime may happen on an async thread).
+struct ClientRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for ClientRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 /// Posts `application/timestamp-query` to `url`.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HttpTsaClient {
-    url: String,
-    host: String,
-    port: u16,
-    path: String,
+    url: reqwest::Url,
+    http: reqwest::Client,
     timeout: Duration,
+    runtime: Arc<ClientRuntime>,
+}
+
+impl std::fmt::Debug for HttpTsaClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpTsaClient")
+            .field("url", &self.url.as_str())
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl HttpTsaClient {
+    /// A client for `url` (`http://` or `https://`); `timeout` bounds each
+    /// exchange, connection included.
     pub fn new(url: &str, timeout: Duration) -> Result<Self, TsaError> {
-        let cfg = |m: &str| TsaError::Config(format!("TSA URL {url:?}: {m}"));
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| cfg("only http:// URLs are supported"))?;
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse().map_err(|_| cfg("bad port"))?),
-            None => (authority, 80),
-        };
-        if host.is_empty() {
-            return Err(cfg("no host"));
+        Self::with_roots(url, timeout, &[])
+    }
+
+    /// Also trust `extra_roots_pem` (PEM certs) for `https://`, e.g. the CA
+    /// of a TSA inside the government network.
+    pub fn with_roots(
+        url: &str,
+        timeout: Duration,
+        extra_roots_pem: &[u8],
+    ) -> Result<Self, TsaError> {
+        let cfg = |m: String| TsaError::Config(format!("TSA URL {url:?}: {m}"));
+        let parsed = reqwest::Url::parse(url).map_err(|e| cfg(e.to_string()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(cfg("only http:// and https:// URLs are supported".into()));
         }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(cfg("no host".into()));
+        }
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("eseal/", env!("CARGO_PKG_VERSION")));
+        if !extra_roots_pem.is_empty() {
+            for cert in reqwest::Certificate::from_pem_bundle(extra_roots_pem)
+                .map_err(|e| cfg(format!("extra CA certs: {e}")))?
+            {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build().map_err(|e| cfg(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("eseal-tsa-client")
+            .enable_all()
+            .build()
+            .map_err(|e| cfg(format!("runtime: {e}")))?;
         Ok(Self {
-            url: url.into(),
-            host: host.into(),
-            port,
-            path: path.into(),
+            url: parsed,
+            http,
             timeout,
+            runtime: Arc::new(ClientRuntime(Some(runtime))),
         })
     }
 
-    fn post(&self, body: &[u8]) -> Result<Vec<u8>, TsaError> {
-        let err = |reason: String| TsaError::Transport {
-            url: self.url.clone(),
-            reason,
-        };
-        let addr = (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| err(format!("cannot resolve: {e}")))?
-            .next()
-            .ok_or_else(|| err("no address".into()))?;
-        let mut s = TcpStream::connect_timeout(&addr, self.timeout)
-            .map_err(|e| err(format!("connect: {e}")))?;
-        s.set_read_timeout(Some(self.timeout))
-            .map_err(|e| err(e.to_string()))?;
-        s.set_write_timeout(Some(self.timeout))
-            .map_err(|e| err(e.to_string()))?;
-        let head = format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {QUERY_TYPE}\r\nAccept: {REPLY_TYPE}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.path,
-            self.host,
-            body.len()
-        );
-        s.write_all(head.as_bytes())
-            .and_then(|_| s.write_all(body))
-            .map_err(|e| err(format!("send: {e}")))?;
-        let mut raw = Vec::new();
-        s.take(MAX_REPLY as u64 + 4096)
-            .read_to_end(&mut raw)
-            .map_err(|e| err(format!("receive: {e}")))?;
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or_else(|| err("no HTTP header".into()))?;
-        let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-        let status = head.split_whitespace().nth(1).unwrap_or("");
-        if status != "200" {
-            return Err(err(format!("HTTP status {status}")));
+    fn err(&self, reason: impl Into<String>) -> TsaError {
+        TsaError::Transport {
+            url: self.url.to_string(),
+            reason: reason.into(),
         }
-        if !head.contains(REPLY_TYPE) {
-            return Err(err(format!("reply is not {REPLY_TYPE}")));
+    }
+
+    async fn post(
+        http: reqwest::Client,
+        url: reqwest::Url,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, String> {
+        let mut resp = http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, QUERY_TYPE)
+            .header(reqwest::header::ACCEPT, REPLY_TYPE)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        if resp.status() != reqwest::StatusCode::OK {
+            return Err(format!("HTTP status {}", resp.status().as_u16()));
         }
-        let body = raw[split + 4..].to_vec();
-        if head.contains("transfer-encoding: chunked") {
-            return dechunk(&body).ok_or_else(|| err("bad chunked encoding".into()));
+        let ct = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !ct.to_ascii_lowercase().starts_with(REPLY_TYPE) {
+            return Err(format!("reply is not {REPLY_TYPE}"));
         }
-        Ok(body)
+        if resp.content_length().is_some_and(|n| n > MAX_REPLY as u64) {
+            return Err(format!("reply larger than {MAX_REPLY} bytes"));
+        }
+        let mut out = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
+            if out.len() + chunk.len() > MAX_REPLY {
+                return Err(format!("reply larger than {MAX_REPLY} bytes"));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    /// One exchange, waited for on the calling thread.
+    fn exchange(&self, body: Vec<u8>) -> Result<Vec<u8>, TsaError> {
+        let rt = self
+            .runtime
+            .0
+            .as_ref()
+            .ok_or_else(|| self.err("client shut down"))?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let fut = Self::post(self.http.clone(), self.url.clone(), body);
+        rt.spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        // reqwest's own timeout ends the exchange; this is the backstop.
+        match rx.recv_timeout(self.timeout + Duration::from_secs(1)) {
+            Ok(r) => r.map_err(|e| self.err(e)),
+            Err(_) => Err(self.err(format!("no answer within {:?}", self.timeout))),
+        }
     }
 }
 
-fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = data.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&data[..line_end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(data.get(..size)?);
-        data = data.get(size + 2..)?;
+/// reqwest's error with its causes (connection refused, certificate ...).
+fn describe(e: &reqwest::Error) -> String {
+    let mut s = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "cannot connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut src = std::error::Error::source(e);
+    while let Some(cause) = src {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        src = cause.source();
     }
+    s
 }
 
 impl TimestampClient for HttpTsaClient {
     fn timestamp(&self, digest: &[u8; 32]) -> Result<Vec<u8>, TsaError> {
         let req = Request::new(digest)?;
-        let resp = self.post(&req.der)?;
+        let resp = self.exchange(req.der.clone())?;
         req.token_from_response(&resp)
     }
 }
@@ -126,33 +193,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_urls_and_refuses_https() {
-        let c = HttpTsaClient::new("http://tsa.example:8080/ts", Duration::from_secs(1)).unwrap();
-        assert_eq!(
-            (c.host.as_str(), c.port, c.path.as_str()),
-            ("tsa.example", 8080, "/ts")
-        );
-        assert!(matches!(
-            HttpTsaClient::new("https://x/", Duration::from_secs(1)),
-            Err(TsaError::Config(_))
-        ));
+    fn parses_http_and_https_urls_and_refuses_others() {
+        for ok in ["http://tsa.example:8080/ts", "https://tsa.example/"] {
+            assert!(
+                HttpTsaClient::new(ok, Duration::from_secs(1)).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in ["ftp://x/", "tsa.example", "http://"] {
+            assert!(
+                matches!(
+                    HttpTsaClient::new(bad, Duration::from_secs(1)),
+                    Err(TsaError::Config(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
-    fn dechunks() {
-        assert_eq!(
-            dechunk(b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").unwrap(),
-            b"abcde"
-        );
-        assert!(dechunk(b"9\r\nabc").is_none());
-    }
-
-    #[test]
-    fn unreachable_tsa_is_an_error() {
+    fn unreachable_tsa_is_an_error_from_any_thread() {
         let c = HttpTsaClient::new("http://127.0.0.1:9/tsa", Duration::from_millis(500)).unwrap();
         assert!(matches!(
             c.timestamp(&[0; 32]),
             Err(TsaError::Transport { .. })
         ));
+        // Also from inside another runtime's blocking thread, and dropped there.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let r = rt.block_on(async move {
+            tokio::task::spawn_blocking(move || c.timestamp(&[1; 32]))
+                .await
+                .unwrap()
+        });
+        assert!(matches!(r, Err(TsaError::Transport { .. })));
     }
 }

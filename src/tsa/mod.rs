@@ -24,6 +24,10 @@ pub const ID_CT_TST_INFO: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 
 /// Something that timestamps a SHA-256 digest.
+///
+/// A call may wait for an external authority: make it from a blocking
+/// thread (`spawn_blocking`), as issuance and the audit anchoring do, never
+/// from an async task.
 pub trait TimestampClient: Send + Sync {
     /// An RFC 3161 `TimeStampToken` (DER `ContentInfo`) over `digest`, checked
     /// to answer this request (status granted, same imprint, same nonce).

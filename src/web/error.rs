@@ -212,6 +212,13 @@ impl From<IssueError> for ApiError {
                     message: "时间戳服务暂不可用，文书未出具，请稍后再试".into(),
                 }
             }
+            IssueError::Busy(seal) => {
+                tracing::warn!(seal, "document number kept being taken by another process");
+                Self::Unavailable {
+                    code: "seal_busy",
+                    message: "该印章正在其他窗口出具文书，请稍后再试".into(),
+                }
+            }
             other => Self::internal(other),
         }
     }

@@ -215,15 +215,15 @@ async fn timestamps_of_the_head_date_the_log_and_catch_a_rewritten_chain() {
             .cert_der;
         let tsa = app.issuer.tsa.clone();
         app.submit(crate::helpers::SEAL_A).await;
-        let seq = audit::anchor_head(&app.store, tsa.as_ref()).await.unwrap();
+        let seq = audit::anchor_head(&app.store, tsa.clone()).await.unwrap();
         assert!(seq.is_some());
         assert_eq!(
-            audit::anchor_head(&app.store, tsa.as_ref()).await.unwrap(),
+            audit::anchor_head(&app.store, tsa.clone()).await.unwrap(),
             None,
             "already anchored"
         );
         app.submit(crate::helpers::SEAL_A).await;
-        let seq2 = audit::anchor_head(&app.store, tsa.as_ref())
+        let seq2 = audit::anchor_head(&app.store, tsa.clone())
             .await
             .unwrap()
             .unwrap();
