@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::configuration::Settings;
 use crate::crypto::{FileKeystore, MasterKey, Signer};
-use crate::pki::{CaKind, Pki};
+use crate::pki::{CaKind, Pki, Sm2Pki};
 use crate::store::{self, Store, StoreError, meta};
 
 /// Errors opening or creating an installation.
@@ -26,6 +26,8 @@ pub enum InstallationError {
     Pki(#[from] crate::pki::PkiError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("this installation has no SM2 hierarchy yet: run `eseal pki add-sm2`")]
+    NoSm2,
     #[error("{0}")]
     Io(String),
 }
@@ -42,6 +44,9 @@ pub struct Installation {
     pub store: Store,
     pub signer: Arc<dyn Signer>,
     pub pki: Pki,
+    /// The national-standard (SM2) hierarchy; `None` in installations made
+    /// before it existed until `eseal pki add-sm2` runs.
+    pub sm2: Option<Sm2Pki>,
     /// The public base URL documents link to (fixed at init).
     pub public_url: String,
     /// Demo installations mark every document 样本.
@@ -66,6 +71,7 @@ pub struct InitReport {
     pub master_key_path: std::path::PathBuf,
     pub master_key_created: bool,
     pub root_fingerprint: String,
+    pub sm2_root_fingerprint: String,
 }
 
 fn write_private_file(path: &std::path::Path, contents: &[u8]) -> Result<(), InstallationError> {
@@ -141,9 +147,17 @@ impl Installation {
             &settings.public_url,
             time::OffsetDateTime::now_utc(),
         )?;
+        let sm2 = Sm2Pki::create(
+            &keystore,
+            &settings.public_url,
+            time::OffsetDateTime::now_utc(),
+        )?;
         let now = store::now_unix();
         let mut tx = store.begin_write().await?;
-        for m in [&pki.root, &pki.seal_ca, &pki.tsa] {
+        for m in [&pki.root, &pki.seal_ca, &pki.tsa]
+            .into_iter()
+            .chain(sm2.materials())
+        {
             store::ca::insert(&mut **tx, m, now).await?;
         }
         meta::set(&mut **tx, FINGERPRINT, &master.fingerprint()).await?;
@@ -157,6 +171,7 @@ impl Installation {
             master_key_path: settings.master_key_path(),
             master_key_created: created,
             root_fingerprint: crate::pki::fingerprint_sha256(&pki.root.cert_der),
+            sm2_root_fingerprint: crate::pki::fingerprint_sha256(&sm2.root.cert_der),
         })
     }
 
@@ -199,15 +214,82 @@ impl Installation {
             seal_ca,
             tsa,
         };
+        let sm2 = load_sm2(&store, &public_url).await?;
         let specimen = meta::get(&store.pool, SPECIMEN).await?.as_deref() == Some("1");
         Ok(Self {
             settings: settings.clone(),
             store,
             signer: Arc::new(keystore),
             pki,
+            sm2,
             public_url,
             specimen,
         })
+    }
+}
+
+/// The SM2 hierarchy if this installation has one (all four certs or none).
+async fn load_sm2(store: &Store, public_url: &str) -> Result<Option<Sm2Pki>, InstallationError> {
+    let mut found = Vec::new();
+    for kind in [
+        CaKind::Sm2Root,
+        CaKind::Sm2SealCa,
+        CaKind::Sm2Maker,
+        CaKind::Sm2Tsa,
+    ] {
+        found.push(crate::store::ca::get(&store.pool, kind).await?);
+    }
+    Ok(match <[Option<_>; 4]>::try_from(found) {
+        Ok([Some(root), Some(seal_ca), Some(maker), Some(tsa)]) => Some(Sm2Pki {
+            root,
+            seal_ca,
+            maker,
+            tsa,
+            crl_url: crate::pki::sm2_crl_url_for(public_url),
+        }),
+        _ => None,
+    })
+}
+
+impl Installation {
+    /// Give an existing installation the SM2 hierarchy, leaving the ECDSA
+    /// one untouched. Refused if it already has one.
+    pub async fn add_sm2(&mut self) -> Result<&Sm2Pki, InstallationError> {
+        if self.sm2.is_some() {
+            return Err(InstallationError::AlreadyInitialised(
+                "the SM2 hierarchy".into(),
+            ));
+        }
+        let sm2 = Sm2Pki::create(
+            self.signer.as_ref(),
+            &self.public_url,
+            time::OffsetDateTime::now_utc(),
+        )?;
+        let now = store::now_unix();
+        let mut tx = self.store.begin_write().await?;
+        for m in sm2.materials() {
+            store::ca::insert(&mut **tx, m, now).await?;
+        }
+        tx.commit().await?;
+        Ok(self.sm2.insert(sm2))
+    }
+
+    /// What giving seals their SM2 identity needs, if this installation has
+    /// the SM2 hierarchy.
+    pub fn national(
+        &self,
+    ) -> Result<Option<crate::seal::national::National<'_>>, InstallationError> {
+        let Some(sm2) = &self.sm2 else {
+            return Ok(None);
+        };
+        let font = crate::font::load(&self.settings.font)
+            .map_err(|e| InstallationError::Io(format!("font {}: {e}", self.settings.font)))?;
+        Ok(Some(crate::seal::national::National { sm2, font }))
+    }
+
+    /// The SM2 hierarchy, or an error telling the operator how to add it.
+    pub fn sm2(&self) -> Result<&Sm2Pki, InstallationError> {
+        self.sm2.as_ref().ok_or(InstallationError::NoSm2)
     }
 }
 

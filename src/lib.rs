@@ -23,6 +23,7 @@ pub mod pdf;
 pub mod pki;
 pub mod records;
 pub mod seal;
+pub mod ses;
 pub mod signed_data;
 pub mod store;
 pub mod tsa;

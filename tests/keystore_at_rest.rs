@@ -58,10 +58,24 @@ async fn no_plaintext_seal_key_on_disk_in_the_database_or_in_output() {
             secrets.push(pkcs8);
             secrets.push(scalar);
         }
+        // The seals' SM2 keys and the SM2 CA-side keys, the maker's too.
+        for id in ["320707000000-01", "320707100002-01"] {
+            let (_, key) = eseal::store::seal_sm2::current_key(&inst.store.pool, id)
+                .await
+                .unwrap()
+                .unwrap();
+            let (pkcs8, scalar) = plaintext_key(&master, &key.label, &key.wrapped);
+            secrets.push(pkcs8);
+            secrets.push(scalar);
+        }
         for kind in [
             eseal::pki::CaKind::Root,
             eseal::pki::CaKind::SealCa,
             eseal::pki::CaKind::Tsa,
+            eseal::pki::CaKind::Sm2Root,
+            eseal::pki::CaKind::Sm2SealCa,
+            eseal::pki::CaKind::Sm2Maker,
+            eseal::pki::CaKind::Sm2Tsa,
         ] {
             let ca = eseal::store::ca::get(&inst.store.pool, kind)
                 .await
@@ -83,7 +97,7 @@ async fn no_plaintext_seal_key_on_disk_in_the_database_or_in_output() {
         }
         // Every row of every table, as the database returns it.
         if b == Backend::Postgres {
-            for t in ["meta", "ca_keys", "seals", "seal_certs"] {
+            for t in ["meta", "ca_keys", "seals", "seal_certs", "seal_sm2"] {
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT CAST(x AS TEXT) FROM {t} x"
                 )))
@@ -105,6 +119,8 @@ async fn no_plaintext_seal_key_on_disk_in_the_database_or_in_output() {
             vec!["seals", "list", "--json"],
             vec!["pki", "root"],
             vec!["pki", "chain"],
+            vec!["pki", "root", "--sm2"],
+            vec!["pki", "chain", "--sm2"],
         ] {
             let (ok, out, err) = run(eseal(&env).args(&args));
             assert!(ok, "{args:?}: {err}");
@@ -120,7 +136,7 @@ async fn no_plaintext_seal_key_on_disk_in_the_database_or_in_output() {
                 );
             }
         }
-        assert!(haystacks.len() >= 7);
+        assert!(haystacks.len() >= 9);
         inst.store.close().await;
         env.cleanup().await;
     }

@@ -21,6 +21,7 @@ async fn provisioned(backend: Backend) -> (TestEnv, Installation) {
         &inst.store,
         inst.signer.as_ref(),
         &inst.pki,
+        None,
         &roster,
         &|| {},
     )
@@ -184,6 +185,7 @@ async fn openssl_verifies_the_chain_and_parses_the_crl() {
         &inst.store,
         inst.signer.as_ref(),
         &inst.pki,
+        inst.sm2.as_ref(),
         "320707100002-01",
         RevocationReason::KeyCompromise,
     )
@@ -231,6 +233,7 @@ async fn provisioning_is_idempotent_and_reports_missing_rows() {
             &inst.store,
             inst.signer.as_ref(),
             &inst.pki,
+            None,
             &roster,
             &|| {},
         )
@@ -250,6 +253,7 @@ async fn provisioning_is_idempotent_and_reports_missing_rows() {
             &inst.store,
             inst.signer.as_ref(),
             &inst.pki,
+            None,
             &Roster::parse(new.as_bytes()).unwrap(),
             &|| {},
         )
@@ -371,7 +375,7 @@ async fn rotation_keeps_the_old_cert_known() {
         let (env, inst) = provisioned(b).await;
         let id = "320707100000-01";
         let old = registry::signing_material(&inst.store, id).await.unwrap();
-        let c = registry::rotate(&inst.store, inst.signer.as_ref(), &inst.pki, id)
+        let c = registry::rotate(&inst.store, inst.signer.as_ref(), &inst.pki, None, id)
             .await
             .unwrap();
         assert_eq!(c.generation, 2);

@@ -30,7 +30,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create an installation: master key, root CA, seal CA, TSA.
+    /// Create an installation: master key, root CA, seal CA, TSA, and the
+    /// SM2 root, seal CA, seal maker and TSA.
     Init,
     /// Print the trust anchor, the intermediate certs, or the CRL.
     #[command(subcommand)]

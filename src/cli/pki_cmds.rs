@@ -12,17 +12,31 @@ use crate::pki::{cert_pem, pem_block};
 #[derive(Debug, Subcommand)]
 pub enum PkiCommand {
     /// Print the district root cert (PEM): the trust anchor to install.
-    Root,
-    /// Print the intermediate certs (seal CA, TSA) as PEM.
-    Chain,
+    Root {
+        /// The SM2 root instead (GB/T 20518).
+        #[arg(long)]
+        sm2: bool,
+    },
+    /// Print the intermediate certs (seal CA, TSA; with --sm2: SM2 seal CA,
+    /// seal maker, SM2 TSA) as PEM.
+    Chain {
+        #[arg(long)]
+        sm2: bool,
+    },
     /// Write the seal CA's current CRL (DER, or PEM with --pem).
     Crl {
+        /// The SM2 seal CA's CRL instead.
+        #[arg(long)]
+        sm2: bool,
         #[arg(long)]
         pem: bool,
         /// Output file (default: standard output).
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+    /// Give an existing installation the SM2 hierarchy (root, seal CA,
+    /// seal maker, TSA), leaving the ECDSA one untouched.
+    AddSm2,
 }
 
 pub async fn init(settings: &Settings) -> anyhow::Result<i32> {
@@ -37,24 +51,43 @@ pub async fn init(settings: &Settings) -> anyhow::Result<i32> {
         println!("master key taken from {}", r.master_key_path.display());
     }
     println!("root cert SHA-256 fingerprint: {}", r.root_fingerprint);
+    println!(
+        "SM2 root cert SHA-256 fingerprint: {}",
+        r.sm2_root_fingerprint
+    );
     Ok(0)
 }
 
 pub async fn run(settings: &Settings, cmd: PkiCommand) -> anyhow::Result<i32> {
-    let inst = Installation::open(settings).await?;
+    let mut inst = Installation::open(settings).await?;
+    let r = run_with(&mut inst, cmd).await;
+    inst.store.close().await;
+    r
+}
+
+async fn run_with(inst: &mut Installation, cmd: PkiCommand) -> anyhow::Result<i32> {
     match cmd {
-        PkiCommand::Root => print!("{}", cert_pem(&inst.pki.root.cert_der)),
-        PkiCommand::Chain => {
+        PkiCommand::Root { sm2: false } => print!("{}", cert_pem(&inst.pki.root.cert_der)),
+        PkiCommand::Root { sm2: true } => print!("{}", cert_pem(&inst.sm2()?.root.cert_der)),
+        PkiCommand::Chain { sm2: false } => {
             print!(
                 "{}{}",
                 cert_pem(&inst.pki.seal_ca.cert_der),
                 cert_pem(&inst.pki.tsa.cert_der)
             )
         }
-        PkiCommand::Crl { pem, out } => {
-            let der =
-                crate::seal::registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
-                    .await?;
+        PkiCommand::Chain { sm2: true } => {
+            for der in inst.sm2()?.chain_ders() {
+                print!("{}", cert_pem(&der));
+            }
+        }
+        PkiCommand::Crl { sm2, pem, out } => {
+            let signer = inst.signer.as_ref();
+            let der = if sm2 {
+                crate::seal::national::current_crl(&inst.store, signer, inst.sm2()?).await?
+            } else {
+                crate::seal::registry::current_crl(&inst.store, signer, &inst.pki).await?
+            };
             let bytes = if pem {
                 pem_block("X509 CRL", &der).into_bytes()
             } else {
@@ -65,7 +98,16 @@ pub async fn run(settings: &Settings, cmd: PkiCommand) -> anyhow::Result<i32> {
                 None => std::io::stdout().write_all(&bytes)?,
             }
         }
+        PkiCommand::AddSm2 => {
+            let sm2 = inst.add_sm2().await?;
+            println!(
+                "SM2 hierarchy added; SM2 root cert SHA-256 fingerprint: {}",
+                crate::pki::fingerprint_sha256(&sm2.root.cert_der)
+            );
+            println!(
+                "run `eseal seals provision --roster FILE` to give the seals their SM2 identity"
+            );
+        }
     }
-    inst.store.close().await;
     Ok(0)
 }

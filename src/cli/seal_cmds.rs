@@ -31,6 +31,10 @@ pub enum SealCommand {
         /// Also write the seal's appearance as SVG to this file.
         #[arg(long)]
         image: Option<PathBuf>,
+        /// Also write the seal's GB/T 38540 SES_Seal (电子印章数据, DER) to
+        /// this file.
+        #[arg(long)]
+        esl: Option<PathBuf>,
     },
     /// Revoke a seal's current cert (it lands on the CRL).
     Revoke {
@@ -89,8 +93,16 @@ async fn provision_roster(inst: &Installation, name: &str, data: &[u8]) -> anyho
     let roster = Roster::parse(data).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let bar = progress(roster.rows.len());
     let tick = || bar.inc(1);
-    let report =
-        registry::provision(&inst.store, inst.signer.as_ref(), &inst.pki, &roster, &tick).await?;
+    let national = inst.national()?;
+    let report = registry::provision(
+        &inst.store,
+        inst.signer.as_ref(),
+        &inst.pki,
+        national.as_ref(),
+        &roster,
+        &tick,
+    )
+    .await?;
     bar.finish_and_clear();
     println!(
         "provisioned {} new seal(s); {} unchanged; {} differing from the roster (not changed); {} registered but not in the roster",
@@ -99,6 +111,15 @@ async fn provision_roster(inst: &Installation, name: &str, data: &[u8]) -> anyho
         report.differing.len(),
         report.missing.len()
     );
+    match national {
+        Some(_) => println!(
+            "{} seal(s) given their SM2 identity (SM2 cert and GB/T 38540 seal)",
+            report.sm2_added.len()
+        ),
+        None => {
+            println!("no SM2 hierarchy: run `eseal pki add-sm2` to give the seals SM2 identities")
+        }
+    }
     for id in &report.differing {
         println!("  differs: {id}");
     }
@@ -136,8 +157,30 @@ async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> 
                 println!("{} seal(s)", seals.len());
             }
         }
-        SealCommand::Show { id, json, image } => {
+        SealCommand::Show {
+            id,
+            json,
+            image,
+            esl,
+        } => {
             let (seal, certs) = registry::show(&inst.store, &id).await?;
+            let sm2_rows = registry::sm2_generations(&inst.store, &id).await?;
+            let sm2_current = sm2_rows
+                .iter()
+                .rev()
+                .find(|c| c.status == "current")
+                .or(sm2_rows.last());
+            if let Some(path) = esl {
+                let row = sm2_current.ok_or_else(|| {
+                    anyhow::anyhow!("seal {id} has no GB/T 38540 seal yet: run `eseal pki add-sm2` and `eseal seals provision`")
+                })?;
+                std::fs::write(&path, &row.esl_der)?;
+                eprintln!(
+                    "SES_Seal (generation {}) written to {}",
+                    row.generation,
+                    path.display()
+                );
+            }
             if let Some(path) = image {
                 let font = crate::font::load(&inst.settings.font)?;
                 let look = crate::seal::SealAppearance::new(
@@ -155,8 +198,18 @@ async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> 
                 .or(certs.last());
             let info = current.map(|c| CertInfo::parse(&c.cert_der)).transpose()?;
             if json {
+                let sm2_info = sm2_current
+                    .map(|c| CertInfo::parse(&c.cert_der))
+                    .transpose()?;
                 let v = serde_json::json!({ "seal": seal, "cert": info, "certs": certs,
-                    "cert_pem": current.map(|c| cert_pem(&c.cert_der)) });
+                    "cert_pem": current.map(|c| cert_pem(&c.cert_der)),
+                    "sm2_cert": sm2_info,
+                    "sm2_cert_pem": sm2_current.map(|c| cert_pem(&c.cert_der)),
+                    "esl_sha256": sm2_current.map(|c| hex::encode(crate::crypto::sha256(&c.esl_der))),
+                    "sm2_generations": sm2_rows.iter().map(|c| serde_json::json!({
+                        "row": c,
+                        "esl_sha256": hex::encode(crate::crypto::sha256(&c.esl_der)),
+                    })).collect::<Vec<_>>() });
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 println!("seal:        {}", seal.seal_id);
@@ -176,6 +229,20 @@ async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> 
                     println!("SHA-256:     {}", i.fingerprint_sha256);
                     print!("{}", cert_pem(&c.cert_der));
                 }
+                if let Some(c) = sm2_current {
+                    let i = CertInfo::parse(&c.cert_der)?;
+                    println!(
+                        "SM2 cert:    generation {} ({}), serial {}",
+                        c.generation, c.status, i.serial_hex
+                    );
+                    println!("SM2 SHA-256: {}", i.fingerprint_sha256);
+                    println!(
+                        "SES_Seal:    {} bytes, SHA-256 {}",
+                        c.esl_der.len(),
+                        hex::encode(crate::crypto::sha256(&c.esl_der))
+                    );
+                    print!("{}", cert_pem(&c.cert_der));
+                }
                 for c in certs
                     .iter()
                     .filter(|c| Some(c.generation) != current.map(|x| x.generation))
@@ -189,11 +256,21 @@ async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> 
         }
         SealCommand::Revoke { id, reason } => {
             let reason = RevocationReason::parse(&reason).map_err(anyhow::Error::msg)?;
-            registry::revoke(&inst.store, signer, &inst.pki, &id, reason).await?;
+            registry::revoke(
+                &inst.store,
+                signer,
+                &inst.pki,
+                inst.sm2.as_ref(),
+                &id,
+                reason,
+            )
+            .await?;
             println!("revoked {id} ({}); the CRL now lists it", reason.as_str());
         }
         SealCommand::Rotate { id } => {
-            let c = registry::rotate(&inst.store, signer, &inst.pki, &id).await?;
+            let national = inst.national()?;
+            let c =
+                registry::rotate(&inst.store, signer, &inst.pki, national.as_ref(), &id).await?;
             println!(
                 "rotated {id}: generation {} serial {}",
                 c.generation, c.serial_hex

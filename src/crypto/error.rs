@@ -8,8 +8,8 @@ pub enum CryptoError {
         "key {label}: cannot decrypt (wrong master key, corrupted blob, or blob of another key)"
     )]
     Unwrap { label: String },
-    /// The decrypted key is not a P-256 PKCS#8 document.
-    #[error("key {label}: not a valid P-256 key")]
+    /// The decrypted key is not a P-256 or SM2 PKCS#8 document.
+    #[error("key {label}: not a valid P-256 or SM2 key")]
     BadKey { label: String },
     /// The master key file is unusable.
     #[error("master key: {0}")]

@@ -1,4 +1,4 @@
-//! The signing core: the only module that names `ring`.
+//! The signing core: the only module that names `ring` and `sm2`.
 //!
 //! Everything else talks to it through [`Signer`] (sign bytes with a key the
 //! caller cannot see) and a handful of public-key helpers ([`sha256`],
@@ -11,12 +11,14 @@ mod error;
 mod keystore;
 mod master_key;
 mod public;
+mod sm2;
 
 pub use digest::{Sha256, sha256};
 pub use error::CryptoError;
 pub use keystore::FileKeystore;
 pub use master_key::MasterKey;
 pub use public::{random_bytes, random_token, verify_p256};
+pub use sm2::{SM2_DEFAULT_ID, sm3, verify_sm2};
 
 /// A reference to a private key held by the signing core.
 ///
@@ -43,22 +45,42 @@ impl std::fmt::Debug for KeyRef {
     }
 }
 
+/// The algorithm of a key held by the signing core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum KeyAlgorithm {
+    /// ECDSA on NIST P-256 with SHA-256 (PAdES, RFC 3161).
+    EcdsaP256,
+    /// SM2 with SM3 and the default user ID (GB/T 32918, GB/T 38540).
+    Sm2,
+}
+
 /// A freshly generated key: its reference (to persist) and its public key.
 #[derive(Debug, Clone)]
 pub struct GeneratedKey {
     pub key: KeyRef,
-    /// SEC1 uncompressed point (65 bytes, `04 || X || Y`).
+    /// SEC1 uncompressed point (65 bytes, `04 || X || Y`), P-256 or SM2.
     pub public_key: Vec<u8>,
 }
 
 /// The narrow operation the rest of the code may perform with a private key.
 ///
-/// All keys are ECDSA P-256; signatures are SHA-256 over `message`, returned
-/// as an ASN.1 DER `Ecdsa-Sig-Value` (what X.509, CMS and RFC 3161 carry).
+/// The key's algorithm decides the signature: ECDSA P-256 keys sign SHA-256
+/// of `message`; SM2 keys sign SM3 of `Z || message` with the default user
+/// ID. Either way the result is an ASN.1 DER `Ecdsa-Sig-Value` (what X.509,
+/// CMS, RFC 3161 and GB/T 38540 carry).
 pub trait Signer: Send + Sync {
+    /// Create a new key of `algorithm` named `label`.
+    fn generate_key(
+        &self,
+        label: &str,
+        algorithm: KeyAlgorithm,
+    ) -> Result<GeneratedKey, CryptoError>;
     /// Create a new P-256 key named `label`.
-    fn generate(&self, label: &str) -> Result<GeneratedKey, CryptoError>;
-    /// Sign `message` (the signer hashes it with SHA-256).
+    fn generate(&self, label: &str) -> Result<GeneratedKey, CryptoError> {
+        self.generate_key(label, KeyAlgorithm::EcdsaP256)
+    }
+    /// Sign `message` (the signer hashes it: SHA-256 or SM3, after the key).
     fn sign(&self, key: &KeyRef, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
     /// The public key of `key` (SEC1 uncompressed). Decrypts to check the blob.
     fn public_key(&self, key: &KeyRef) -> Result<Vec<u8>, CryptoError>;

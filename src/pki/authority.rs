@@ -13,10 +13,10 @@ use crate::crypto::{KeyRef, Signer};
 
 /// Validity of a seal cert.
 pub const SEAL_VALIDITY_YEARS: i64 = 5;
-const ROOT_YEARS: i64 = 20;
-const INTERMEDIATE_YEARS: i64 = 10;
+pub(crate) const ROOT_YEARS: i64 = 20;
+pub(crate) const INTERMEDIATE_YEARS: i64 = 10;
 /// Allowance for clocks of relying parties that run slightly behind.
-const BACKDATE: Duration = Duration::minutes(5);
+pub(crate) const BACKDATE: Duration = Duration::minutes(5);
 
 /// Which CA-side key a [`CaMaterial`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,12 @@ pub enum CaKind {
     Root,
     SealCa,
     Tsa,
+    /// The SM2 hierarchy ([`crate::pki::Sm2Pki`]).
+    Sm2Root,
+    Sm2SealCa,
+    /// The seal maker (制章者), who signs GB/T 38540 seals.
+    Sm2Maker,
+    Sm2Tsa,
 }
 
 impl CaKind {
@@ -32,6 +38,10 @@ impl CaKind {
             CaKind::Root => "root",
             CaKind::SealCa => "seal_ca",
             CaKind::Tsa => "tsa",
+            CaKind::Sm2Root => "sm2_root",
+            CaKind::Sm2SealCa => "sm2_seal_ca",
+            CaKind::Sm2Maker => "sm2_maker",
+            CaKind::Sm2Tsa => "sm2_tsa",
         }
     }
     /// The keystore label of this key (bound into its wrapped blob).

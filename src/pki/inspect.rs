@@ -6,6 +6,8 @@ use x509_parser::prelude::*;
 
 use super::PkiError;
 
+const SM2_WITH_SM3: &str = "1.2.156.10197.1.501";
+
 /// The facts about a cert that eseal shows and checks.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CertInfo {
@@ -67,7 +69,8 @@ impl CertInfo {
 }
 
 /// Check that `child` names `issuer` as its issuer and carries a valid
-/// signature by `issuer`'s key, and that `issuer` is a CA.
+/// signature by `issuer`'s key (ECDSA P-256, or SM2 with the default user
+/// ID), and that `issuer` is a CA.
 pub fn verify_issued_by(child: &[u8], issuer: &[u8]) -> Result<(), PkiError> {
     let (_, c) = X509Certificate::from_der(child).map_err(|e| PkiError::BadCert(e.to_string()))?;
     let (_, i) = X509Certificate::from_der(issuer).map_err(|e| PkiError::BadCert(e.to_string()))?;
@@ -82,7 +85,12 @@ pub fn verify_issued_by(child: &[u8], issuer: &[u8]) -> Result<(), PkiError> {
         Ok(Some(bc)) if bc.value.ca => {}
         _ => return Err(PkiError::Chain(format!("{} is not a CA", i.subject()))),
     }
-    let ok = crate::crypto::verify_p256(
+    let verify = if c.signature_algorithm.algorithm.to_id_string() == SM2_WITH_SM3 {
+        crate::crypto::verify_sm2
+    } else {
+        crate::crypto::verify_p256
+    };
+    let ok = verify(
         &i.public_key().subject_public_key.data,
         c.tbs_certificate.as_ref(),
         &c.signature_value.data,

@@ -1,5 +1,6 @@
 //! The district PKI: root CA, seal CA, timestamp authority and seal certs
-//! (issued with rcgen), CRLs, and chain checks (x509-parser).
+//! (issued with rcgen), CRLs, and chain checks (x509-parser); beside it the
+//! SM2 hierarchy ([`sm2`], issued with x509-cert's builder).
 //!
 //! Private keys never appear here: every signature goes through
 //! [`crate::crypto::Signer`] via [`CoreSigningKey`].
@@ -8,8 +9,9 @@ mod authority;
 mod crl;
 mod error;
 mod inspect;
-mod names;
+pub(crate) mod names;
 mod signing_key;
+pub mod sm2;
 
 pub use authority::{
     CaKind, CaMaterial, Pki, SEAL_VALIDITY_YEARS, SealSubject, crl_url_for, root_crl_url_for,
@@ -18,6 +20,7 @@ pub use crl::{RevocationReason, RevokedEntry};
 pub use error::PkiError;
 pub use inspect::{CertInfo, fingerprint_sha256, verify_issued_by};
 pub use signing_key::CoreSigningKey;
+pub use sm2::{Sm2Pki, sm2_crl_url_for};
 
 /// OID of extendedKeyUsage documentSigning (RFC 9336).
 pub const OID_DOCUMENT_SIGNING: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 3, 36];

@@ -30,21 +30,21 @@ const LINE_Y: f32 = -0.52;
 
 /// One filled shape.
 #[derive(Debug, Clone)]
-struct Shape {
-    cmds: Vec<OutlineCmd>,
-    even_odd: bool,
+pub(super) struct Shape {
+    pub(super) cmds: Vec<OutlineCmd>,
+    pub(super) even_odd: bool,
     /// Lettering is also stroked, to give the thin book face the weight of
     /// engraved seal characters.
-    embolden: bool,
+    pub(super) embolden: bool,
 }
 
 /// Stroke width of the lettering, in seal radii.
-const EMBOLDEN: f32 = 0.016;
+pub(super) const EMBOLDEN: f32 = 0.016;
 
 /// A seal drawn as vector shapes.
 #[derive(Debug, Clone)]
 pub struct SealAppearance {
-    shapes: Vec<Shape>,
+    pub(super) shapes: Vec<Shape>,
 }
 
 fn circle(r: f32, out: &mut Vec<OutlineCmd>) {

@@ -1,7 +1,10 @@
 //! Seals: the roster they come from, the registry that provisions, revokes
-//! and rotates them, and their appearance.
+//! and rotates them, their national-standard (SM2, GB/T 38540) identity,
+//! and their appearance (vector, and as a print-resolution picture).
 
 pub mod appearance;
+pub mod national;
+pub mod picture;
 pub mod registry;
 pub mod roster;
 

@@ -7,10 +7,12 @@ use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
+use super::national::{National, SealDetails, Sm2Prepared};
 use super::roster::{Roster, RosterRow};
 use crate::crypto::{KeyRef, Signer};
 use crate::domain::{SealId, SealLevel};
-use crate::pki::{CertInfo, Pki, PkiError, RevocationReason, RevokedEntry, SealSubject};
+use crate::pki::{CertInfo, Pki, PkiError, RevocationReason, RevokedEntry, SealSubject, Sm2Pki};
+use crate::store::seal_sm2;
 use crate::store::seals::{self, CertRow, SealRow};
 use crate::store::{Store, StoreError, meta};
 
@@ -28,6 +30,10 @@ pub enum RegistryError {
     NoKey(String),
     #[error("seal {0} is already revoked")]
     AlreadyRevoked(String),
+    #[error("{0}")]
+    Picture(String),
+    #[error("GB/T 38540 seal: {0}")]
+    Seal(String),
 }
 
 /// Status of a seal.
@@ -84,12 +90,26 @@ pub struct ProvisionReport {
     pub differing: Vec<String>,
     /// Registered seals absent from the roster (reported, never deleted).
     pub missing: Vec<String>,
+    /// Seals given their SM2 identity (SM2 key, cert, GB/T 38540 seal) by
+    /// this run: the new ones and registered ones that had none.
+    pub sm2_added: Vec<String>,
 }
 
 struct Prepared {
-    seal: SealRow,
-    cert: CertRow,
-    key: KeyRef,
+    /// `None` for a registered seal that only gains its SM2 identity.
+    seal: Option<(SealRow, CertRow, KeyRef)>,
+    sm2: Option<Sm2Prepared>,
+}
+
+impl RosterRow {
+    fn details(&self) -> SealDetails<'_> {
+        SealDetails {
+            seal_id: self.seal_id.as_str(),
+            holder: &self.holder,
+            town: &self.town,
+            inscription: self.inscription.as_deref(),
+        }
+    }
 }
 
 fn seal_key_label(seal_id: &str, generation: i64) -> String {
@@ -149,10 +169,16 @@ fn row_of(r: &RosterRow, now: i64) -> SealRow {
 
 /// Provision one seal per roster row that is not yet registered. Idempotent.
 /// `tick` is called once per new seal prepared (for a progress bar).
+///
+/// With `national`, every new seal also gets its SM2 identity, and so does
+/// every registered active seal that has none yet (an installation that
+/// gained the SM2 hierarchy with `eseal pki add-sm2`), at its current
+/// generation.
 pub async fn provision(
     store: &Store,
     signer: &dyn Signer,
     pki: &Pki,
+    national: Option<&National<'_>>,
     roster: &Roster,
     tick: &(dyn Fn() + Sync),
 ) -> Result<ProvisionReport, RegistryError> {
@@ -162,10 +188,18 @@ pub async fn provision(
         .map(|s| (s.seal_id.clone(), s))
         .collect();
     let mut report = ProvisionReport::default();
-    let mut todo = Vec::new();
+    // (row, generation, new seal?)
+    let mut todo: Vec<(RosterRow, i64, bool)> = Vec::new();
+    let with_sm2: std::collections::HashSet<String> = match national {
+        Some(_) => seal_sm2::current_ids(&store.pool)
+            .await?
+            .into_iter()
+            .collect(),
+        None => Default::default(),
+    };
     for r in &roster.rows {
         match existing.get(r.seal_id.as_str()) {
-            None => todo.push(r),
+            None => todo.push((r.clone(), 1, true)),
             Some(s) => {
                 let same = s.holder == r.holder
                     && s.level == r.level.as_str()
@@ -177,6 +211,13 @@ pub async fn provision(
                     report.unchanged += 1;
                 } else {
                     report.differing.push(r.seal_id.to_string());
+                }
+                if national.is_some() && s.status == "active" && !with_sm2.contains(&s.seal_id) {
+                    // The registered details, not the roster's, name the cert.
+                    if let Some((cert, _)) = seals::current_key(&store.pool, &s.seal_id).await? {
+                        let seal = Seal::from_row(s.clone())?;
+                        todo.push((roster_row_of(&seal), cert.generation, false));
+                    }
                 }
             }
         }
@@ -203,15 +244,23 @@ pub async fn provision(
             .map(|part| {
                 s.spawn(move || {
                     let issuer = pki.seal_ca_issuer(signer)?;
+                    let sm2_issuers = national.map(|n| n.issuers(signer)).transpose()?;
                     part.iter()
-                        .map(|r| {
-                            let (cert, key) = prepare(pki, signer, &issuer, r, 1, now)?;
+                        .map(|(r, generation, new)| {
+                            let seal = if *new {
+                                let (cert, key) = prepare(pki, signer, &issuer, r, 1, now)?;
+                                Some((row_of(r, now.unix_timestamp()), cert, key))
+                            } else {
+                                None
+                            };
+                            let sm2 = match (national, &sm2_issuers) {
+                                (Some(n), Some(i)) => {
+                                    Some(n.prepare(signer, i, r.details(), *generation, now)?)
+                                }
+                                _ => None,
+                            };
                             tick();
-                            Ok(Prepared {
-                                seal: row_of(r, now.unix_timestamp()),
-                                cert,
-                                key,
-                            })
+                            Ok(Prepared { seal, sm2 })
                         })
                         .collect()
                 })
@@ -235,11 +284,23 @@ pub async fn provision(
 
     let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     for p in &all {
-        seals::insert_seal(&mut **tx, &p.seal).await?;
-        seals::insert_cert(&mut **tx, &p.cert, &p.key).await?;
+        if let Some((seal, cert, key)) = &p.seal {
+            seals::insert_seal(&mut **tx, seal).await?;
+            seals::insert_cert(&mut **tx, cert, key).await?;
+        }
+        if let Some(n) = &p.sm2 {
+            seal_sm2::insert(&mut **tx, &n.row, &n.key).await?;
+        }
     }
     tx.commit().await.map_err(StoreError::from)?;
-    report.added = all.iter().map(|p| p.seal.seal_id.clone()).collect();
+    report.added = all
+        .iter()
+        .filter_map(|p| p.seal.as_ref().map(|s| s.0.seal_id.clone()))
+        .collect();
+    report.sm2_added = all
+        .iter()
+        .filter_map(|p| p.sm2.as_ref().map(|s| s.row.seal_id.clone()))
+        .collect();
     Ok(report)
 }
 
@@ -259,6 +320,14 @@ pub async fn show(store: &Store, id: &str) -> Result<(Seal, Vec<SealCertRecord>)
         .ok_or_else(|| RegistryError::UnknownSeal(id.into()))?;
     let certs = seals::certs_of(&store.pool, id).await?;
     Ok((Seal::from_row(row)?, certs))
+}
+
+/// Every SM2 generation of a seal (cert and `SES_Seal`), oldest first.
+pub async fn sm2_generations(
+    store: &Store,
+    id: &str,
+) -> Result<Vec<seal_sm2::Sm2Row>, RegistryError> {
+    Ok(seal_sm2::of_seal(&store.pool, id).await?)
 }
 
 /// What signing with a seal needs: the seal, its current cert, and the key
@@ -286,11 +355,13 @@ pub async fn signing_material(store: &Store, id: &str) -> Result<SigningMaterial
     })
 }
 
-/// Revoke a seal's current cert (it lands on the CRL) and destroy its key.
+/// Revoke a seal's current certs (ECDSA and, if it has one, SM2: they land
+/// on their CRLs) and destroy their keys.
 pub async fn revoke(
     store: &Store,
     signer: &dyn Signer,
     pki: &Pki,
+    sm2: Option<&Sm2Pki>,
     id: &str,
     reason: RevocationReason,
 ) -> Result<(), RegistryError> {
@@ -301,25 +372,27 @@ pub async fn revoke(
     if seal.status == "revoked" {
         return Err(RegistryError::AlreadyRevoked(id.into()));
     }
-    seals::revoke_current(&mut tx, id, reason.as_str(), crate::store::now_unix()).await?;
+    let at = crate::store::now_unix();
+    seals::revoke_current(&mut tx, id, reason.as_str(), at).await?;
     refresh_crl_in(&mut tx, signer, pki).await?;
+    let sm2_revoked = seal_sm2::revoke_current(&mut tx, id, reason.as_str(), at).await?;
+    match sm2 {
+        Some(sm2) => {
+            super::national::refresh_crl_in(&mut tx, signer, sm2).await?;
+        }
+        None if sm2_revoked > 0 => {
+            return Err(RegistryError::Seal(
+                "the seal has an SM2 cert but the SM2 hierarchy is not loaded".into(),
+            ));
+        }
+        None => {}
+    }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
 
-/// Give a seal a new key and cert. The old cert stays known (superseded) so
-/// documents signed with it still verify; its key is destroyed.
-pub async fn rotate(
-    store: &Store,
-    signer: &dyn Signer,
-    pki: &Pki,
-    id: &str,
-) -> Result<CertRow, RegistryError> {
-    let row = seals::get_seal(&store.pool, id)
-        .await?
-        .ok_or_else(|| RegistryError::UnknownSeal(id.into()))?;
-    let seal = Seal::from_row(row)?;
-    let roster_row = RosterRow {
+fn roster_row_of(seal: &Seal) -> RosterRow {
+    RosterRow {
         seal_id: seal.seal_id.clone(),
         level: seal.level,
         area_code: seal.area_code.clone(),
@@ -327,20 +400,43 @@ pub async fn rotate(
         village: seal.village.clone(),
         holder: seal.holder.clone(),
         inscription: seal.inscription.clone(),
-    };
+    }
+}
+
+/// Give a seal a new key and cert, and with `national` a new SM2 key, SM2
+/// cert and `SES_Seal` of the same generation. The old ones stay known
+/// (superseded) so documents signed with them still verify; their keys are
+/// destroyed.
+pub async fn rotate(
+    store: &Store,
+    signer: &dyn Signer,
+    pki: &Pki,
+    national: Option<&National<'_>>,
+    id: &str,
+) -> Result<CertRow, RegistryError> {
+    let row = seals::get_seal(&store.pool, id)
+        .await?
+        .ok_or_else(|| RegistryError::UnknownSeal(id.into()))?;
+    let seal = Seal::from_row(row)?;
+    let roster_row = roster_row_of(&seal);
     let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     let generation = seals::max_generation(&mut tx, id).await? + 1;
     let issuer = pki.seal_ca_issuer(signer)?;
-    let (cert, key) = prepare(
-        pki,
-        signer,
-        &issuer,
-        &roster_row,
-        generation,
-        OffsetDateTime::now_utc(),
-    )?;
+    let now = OffsetDateTime::now_utc();
+    let (cert, key) = prepare(pki, signer, &issuer, &roster_row, generation, now)?;
+    let sm2 = match national {
+        Some(n) => {
+            let issuers = n.issuers(signer)?;
+            Some(n.prepare(signer, &issuers, roster_row.details(), generation, now)?)
+        }
+        None => None,
+    };
     seals::supersede_current(&mut tx, id).await?;
     seals::insert_cert(&mut **tx, &cert, &key).await?;
+    seal_sm2::supersede_current(&mut tx, id).await?;
+    if let Some(n) = &sm2 {
+        seal_sm2::insert(&mut **tx, &n.row, &n.key).await?;
+    }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(cert)
 }
@@ -348,40 +444,82 @@ pub async fn rotate(
 const CRL_META: &str = "crl_der_b64";
 const CRL_NUMBER_META: &str = "crl_number";
 
+/// The next number of the CRL whose number is stored under `number_key`.
+pub(super) async fn next_crl_number(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    number_key: &str,
+) -> Result<u64, StoreError> {
+    Ok(meta::get(&mut **tx, number_key)
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        + 1)
+}
+
+/// Store a freshly signed CRL (under `der_key`) and its number.
+pub(super) async fn save_crl(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    (number_key, der_key): (&str, &str),
+    number: u64,
+    der: &[u8],
+) -> Result<(), StoreError> {
+    use base64::Engine;
+    meta::set(&mut **tx, number_key, &number.to_string()).await?;
+    meta::set(
+        &mut **tx,
+        der_key,
+        &base64::engine::general_purpose::STANDARD.encode(der),
+    )
+    .await
+}
+
+/// The CRL stored under `der_key`, if it is not yet past half its lifetime.
+pub(super) async fn fresh_stored_crl(
+    store: &Store,
+    der_key: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    use base64::Engine;
+    Ok(meta::get(&store.pool, der_key)
+        .await?
+        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        .filter(|der| crl_is_fresh(der)))
+}
+
+/// A revoked cert row as a CRL entry.
+pub(super) fn revoked_entry(
+    serial_hex: &str,
+    revoked_at: Option<i64>,
+    created_at: i64,
+    reason: Option<&str>,
+) -> Result<RevokedEntry, StoreError> {
+    Ok(RevokedEntry {
+        serial: hex::decode(serial_hex).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        revoked_at: crate::store::from_unix(revoked_at.unwrap_or(created_at))?,
+        reason: RevocationReason::parse(reason.unwrap_or("unspecified"))
+            .unwrap_or(RevocationReason::Unspecified),
+    })
+}
+
 async fn refresh_crl_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     signer: &dyn Signer,
     pki: &Pki,
 ) -> Result<Vec<u8>, RegistryError> {
-    use base64::Engine;
-    let number: u64 = meta::get(&mut **tx, CRL_NUMBER_META)
-        .await?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        + 1;
+    let number = next_crl_number(tx, CRL_NUMBER_META).await?;
     let revoked = seals::revoked_certs(&mut **tx)
         .await?
-        .into_iter()
+        .iter()
         .map(|c| {
-            Ok(RevokedEntry {
-                serial: hex::decode(&c.serial_hex)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                revoked_at: crate::store::from_unix(c.revoked_at.unwrap_or(c.created_at))?,
-                reason: RevocationReason::parse(
-                    c.revoke_reason.as_deref().unwrap_or("unspecified"),
-                )
-                .unwrap_or(RevocationReason::Unspecified),
-            })
+            revoked_entry(
+                &c.serial_hex,
+                c.revoked_at,
+                c.created_at,
+                c.revoke_reason.as_deref(),
+            )
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let der = pki.crl(signer, &revoked, number, OffsetDateTime::now_utc())?;
-    meta::set(&mut **tx, CRL_NUMBER_META, &number.to_string()).await?;
-    meta::set(
-        &mut **tx,
-        CRL_META,
-        &base64::engine::general_purpose::STANDARD.encode(&der),
-    )
-    .await?;
+    save_crl(tx, (CRL_NUMBER_META, CRL_META), number, &der).await?;
     Ok(der)
 }
 
@@ -392,13 +530,8 @@ pub async fn current_crl(
     signer: &dyn Signer,
     pki: &Pki,
 ) -> Result<Vec<u8>, RegistryError> {
-    use base64::Engine;
-    if let Some(b64) = meta::get(&store.pool, CRL_META).await? {
-        if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64) {
-            if crl_is_fresh(&der) {
-                return Ok(der);
-            }
-        }
+    if let Some(der) = fresh_stored_crl(store, CRL_META).await? {
+        return Ok(der);
     }
     let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     let der = refresh_crl_in(&mut tx, signer, pki).await?;
@@ -406,7 +539,7 @@ pub async fn current_crl(
     Ok(der)
 }
 
-fn crl_is_fresh(der: &[u8]) -> bool {
+pub(super) fn crl_is_fresh(der: &[u8]) -> bool {
     use x509_parser::prelude::FromDer;
     let Ok((_, crl)) = x509_parser::revocation_list::CertificateRevocationList::from_der(der)
     else {
@@ -429,27 +562,13 @@ pub async fn current_root_crl(
     signer: &dyn Signer,
     pki: &Pki,
 ) -> Result<Vec<u8>, RegistryError> {
-    use base64::Engine;
-    if let Some(b64) = meta::get(&store.pool, ROOT_CRL_META).await?
-        && let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64)
-        && crl_is_fresh(&der)
-    {
+    if let Some(der) = fresh_stored_crl(store, ROOT_CRL_META).await? {
         return Ok(der);
     }
     let mut tx = store.begin_write().await.map_err(StoreError::from)?;
-    let number: u64 = meta::get(&mut **tx, ROOT_CRL_NUMBER_META)
-        .await?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        + 1;
+    let number = next_crl_number(&mut tx, ROOT_CRL_NUMBER_META).await?;
     let der = pki.root_crl(signer, number, OffsetDateTime::now_utc())?;
-    meta::set(&mut **tx, ROOT_CRL_NUMBER_META, &number.to_string()).await?;
-    meta::set(
-        &mut **tx,
-        ROOT_CRL_META,
-        &base64::engine::general_purpose::STANDARD.encode(&der),
-    )
-    .await?;
+    save_crl(&mut tx, (ROOT_CRL_NUMBER_META, ROOT_CRL_META), number, &der).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(der)
 }

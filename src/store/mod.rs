@@ -9,6 +9,7 @@ pub mod audit;
 pub mod ca;
 pub mod documents;
 pub mod meta;
+pub mod seal_sm2;
 pub mod seals;
 pub mod users;
 

@@ -1,6 +1,8 @@
 //! The district PKI's public material over HTTP: the trust anchor for
 //! third parties, the chain, and the CRLs at the distribution points named
-//! in the certs (`/pki/seal-ca.crl`, `/pki/root.crl`).
+//! in the certs (`/pki/seal-ca.crl`, `/pki/root.crl`); the SM2 hierarchy's
+//! under `/pki/sm2/` (`root.pem`, `chain.pem`, `seal-ca.crl`), 404 in an
+//! installation without one.
 
 use axum::Router;
 use axum::extract::State;
@@ -18,6 +20,43 @@ pub fn router() -> Router<AppState> {
         .route("/pki/chain.pem", get(chain_pem))
         .route("/pki/seal-ca.crl", get(seal_ca_crl))
         .route("/pki/root.crl", get(root_crl))
+        .route("/pki/sm2/root.pem", get(sm2_root_pem))
+        .route("/pki/sm2/chain.pem", get(sm2_chain_pem))
+        .route("/pki/sm2/seal-ca.crl", get(sm2_seal_ca_crl))
+}
+
+fn sm2(state: &AppState) -> Result<&crate::pki::Sm2Pki, ApiError> {
+    state
+        .services
+        .issuer
+        .inst
+        .sm2
+        .as_ref()
+        .ok_or(ApiError::NotFound)
+}
+
+async fn sm2_root_pem(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let pem = crate::pki::cert_pem(&sm2(&state)?.root.cert_der);
+    Ok(body("application/x-pem-file", pem.into_bytes()))
+}
+
+async fn sm2_chain_pem(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let s = sm2(&state)?;
+    let pem: String = s
+        .chain_ders()
+        .iter()
+        .chain(std::iter::once(&s.root.cert_der))
+        .map(|d| crate::pki::cert_pem(d))
+        .collect();
+    Ok(body("application/x-pem-file", pem.into_bytes()))
+}
+
+async fn sm2_seal_ca_crl(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let inst = &state.services.issuer.inst;
+    let der = crate::seal::national::current_crl(&inst.store, inst.signer.as_ref(), sm2(&state)?)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(body("application/pkix-crl", der))
 }
 
 fn body(content_type: &'static str, bytes: Vec<u8>) -> Response {

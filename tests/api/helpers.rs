@@ -81,6 +81,7 @@ pub async fn spawn_app(backend: Backend, mode: IssuerMode) -> TestApp {
         &inst.store,
         inst.signer.as_ref(),
         &inst.pki,
+        None,
         &roster,
         &|| {},
     )
