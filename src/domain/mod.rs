@@ -5,6 +5,7 @@
 mod calendar;
 mod document_number;
 mod id_number;
+mod network;
 mod person;
 mod place;
 mod records;
@@ -15,6 +16,7 @@ pub mod state;
 pub use calendar::{CivilDate, DateRange, now_unix};
 pub use document_number::{DocumentNumber, number_prefix};
 pub use id_number::IdNumber;
+pub use network::{Cidr, canonical, client_block};
 pub use person::{PersonName, Phone};
 pub use place::{Address, Area, BoundedText};
 pub use seal_id::SealId;

@@ -8,6 +8,7 @@ pub mod applications;
 pub mod audit;
 pub mod ca;
 pub mod documents;
+pub mod login_attempts;
 pub mod meta;
 pub mod seals;
 pub mod users;

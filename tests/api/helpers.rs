@@ -123,7 +123,9 @@ pub async fn spawn_app(backend: Backend, mode: IssuerMode) -> TestApp {
         issuer: issuer.clone(),
         public_url,
     };
-    let app = Application::from_services(services, SocketAddr::from(([127, 0, 0, 1], 0)))
+    let mut settings = env.settings.clone();
+    settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let app = Application::from_services(services, &settings)
         .await
         .expect("bind");
     let port = app.port();

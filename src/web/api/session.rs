@@ -75,7 +75,7 @@ pub(crate) async fn do_login(
         state.login_limiter.fail(peer.ip(), now);
         return Err(accounts::AccountError::BadCredentials.into());
     }
-    match accounts::authenticate(state.store(), username, password).await {
+    match accounts::authenticate(state.store(), &state.hashing, username, password).await {
         Ok(account) => {
             let (cookie, csrf) = accounts::start_session(state.store(), &account).await?;
             tracing::info!(role = account.role.as_str(), "login");

@@ -63,7 +63,11 @@ async fn login(
             );
             Ok(resp)
         }
-        Err(e @ (ApiError::Unauthorized { .. } | ApiError::TooManyRequests { .. })) => {
+        Err(
+            e @ (ApiError::Unauthorized { .. }
+            | ApiError::TooManyRequests { .. }
+            | ApiError::Busy { .. }),
+        ) => {
             let status = e.status();
             let html = render(
                 "login.html",
