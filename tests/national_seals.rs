@@ -13,7 +13,7 @@ use std::process::Command;
 use common::{Backend, TestEnv, backends, eseal, run, tool};
 use der::{Decode, Encode};
 use eseal::crypto::{FileKeystore, MasterKey, SM2_DEFAULT_ID};
-use eseal::installation::Installation;
+use eseal::configuration::installation::Installation;
 use eseal::pki::{CertInfo, RevocationReason, Sm2Pki};
 use eseal::seal::national::{National, SealDetails};
 use eseal::seal::{Roster, registry};

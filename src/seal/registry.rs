@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::national::{National, SealDetails, Sm2Prepared};
 use super::roster::{Roster, RosterRow};
 use crate::crypto::{KeyRef, Signer};
-use crate::domain::{SealId, SealLevel};
+use crate::domain::{SealId, SealLevel, SealStatus};
 use crate::pki::{CertInfo, Pki, PkiError, RevocationReason, RevokedEntry, SealSubject, Sm2Pki};
 use crate::store::seal_sm2;
 use crate::store::seals::{self, CertRow, SealRow};
@@ -34,14 +34,6 @@ pub enum RegistryError {
     Picture(String),
     #[error("GB/T 38540 seal: {0}")]
     Seal(String),
-}
-
-/// Status of a seal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SealStatus {
-    Active,
-    Revoked,
 }
 
 /// A seal as the rest of the code sees it.
@@ -70,11 +62,8 @@ impl Seal {
             village: r.village,
             holder: r.holder,
             inscription: r.inscription,
-            status: if r.status == "revoked" {
-                SealStatus::Revoked
-            } else {
-                SealStatus::Active
-            },
+            status: SealStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("seal status {:?}", r.status)))?,
         })
     }
 }
