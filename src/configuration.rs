@@ -60,6 +60,20 @@ pub struct Settings {
     /// Password hashes (argon2id, 19 MiB each) computed at once; 0: one per
     /// core. Logins beyond these and a short queue are answered 503.
     pub login_concurrency: usize,
+    /// Uploads verified at once (each holds its body, up to 32 MiB); 0: two
+    /// per core. Beyond these and a short queue: 503 before the body is read.
+    pub verify_concurrency: usize,
+    /// How long a whole verify upload may take to arrive.
+    pub upload_timeout_secs: u64,
+    /// Connections served at once; when full, the one idle longest is
+    /// closed to make room. Clamped below the process's file limit.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout_secs: u64,
+    /// A connection with no request in progress for this long is closed.
+    pub idle_timeout_secs: u64,
+    /// The longest pause while a client sends a request body.
+    pub body_timeout_secs: u64,
 }
 
 impl Default for Settings {
@@ -82,6 +96,12 @@ impl Default for Settings {
             font: DEFAULT_FONT.into(),
             audit_anchor_secs: 3600,
             login_concurrency: 0,
+            verify_concurrency: 0,
+            upload_timeout_secs: 60,
+            max_connections: 2048,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            body_timeout_secs: 15,
         }
     }
 }
@@ -104,6 +124,12 @@ pub const KEYS: &[&str] = &[
     "font",
     "audit_anchor_secs",
     "login_concurrency",
+    "verify_concurrency",
+    "upload_timeout_secs",
+    "max_connections",
+    "header_read_timeout_secs",
+    "idle_timeout_secs",
+    "body_timeout_secs",
 ];
 
 /// A setting that could not be taken, naming its key and source.
@@ -250,6 +276,17 @@ impl Settings {
             "font" => self.font = some(value).unwrap_or_else(|| DEFAULT_FONT.into()),
             "audit_anchor_secs" => self.audit_anchor_secs = parse_secs(value)?,
             "login_concurrency" => self.login_concurrency = parse_count(value)?,
+            "verify_concurrency" => self.verify_concurrency = parse_count(value)?,
+            "upload_timeout_secs" => self.upload_timeout_secs = parse_secs(value)?,
+            "max_connections" => {
+                self.max_connections = match parse_count(value)? {
+                    0 => return Err("must be at least 1".into()),
+                    n => n,
+                }
+            }
+            "header_read_timeout_secs" => self.header_read_timeout_secs = parse_secs(value)?,
+            "idle_timeout_secs" => self.idle_timeout_secs = parse_secs(value)?,
+            "body_timeout_secs" => self.body_timeout_secs = parse_secs(value)?,
             other => return Err(format!("unknown setting {other:?}")),
         }
         Ok(())

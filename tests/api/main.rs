@@ -13,4 +13,5 @@ mod health;
 mod login_bounds;
 mod matrix;
 mod pages;
+mod slow_clients;
 mod verify;

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 
 use crate::records::{self, DocumentStatus};
 use crate::store::now_unix;
-use crate::web::verification::{UPLOAD_LIMIT, read_pdf, verify_upload};
+use crate::web::verification::{UPLOAD_LIMIT, receive, verify_upload};
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {
@@ -34,8 +34,8 @@ pub async fn verify(
     State(state): State<AppState>,
     req: Request,
 ) -> Result<Json<crate::verify::Report>, ApiError> {
-    let pdf = read_pdf(req).await?;
-    Ok(Json(verify_upload(&state, pdf).await?.report))
+    let upload = receive(&state, req).await?;
+    Ok(Json(verify_upload(&state, upload).await?.report))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

@@ -15,7 +15,7 @@ use super::{PageError, render};
 use crate::domain::{IdNumber, PersonName};
 use crate::verify::{Report, SignatureKind, TimeSource, Verdict};
 use crate::web::api::verify::{CodeQuery, document_with_code};
-use crate::web::verification::{UPLOAD_LIMIT, read_pdf, verify_upload};
+use crate::web::verification::{UPLOAD_LIMIT, receive, verify_upload};
 use crate::web::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -129,7 +129,7 @@ fn seals_of(font: &crate::font::FontBook, report: &Report, trusted_root: bool) -
 }
 
 async fn verify(State(state): State<AppState>, req: Request) -> Result<Response, PageError> {
-    let pdf = match read_pdf(req).await {
+    let upload = match receive(&state, req).await {
         Ok(p) => p,
         Err(e) => {
             let status = e.status();
@@ -137,7 +137,7 @@ async fn verify(State(state): State<AppState>, req: Request) -> Result<Response,
             return Ok((status, html).into_response());
         }
     };
-    let v = verify_upload(&state, pdf).await?;
+    let v = verify_upload(&state, upload).await?;
     let (verdict, verdict_label) = verdict_label(v.report.verdict);
     let seals = seals_of(&state.services.issuer.font, &v.report, true);
     let document = v.record.as_ref().map(|d| {
