@@ -17,7 +17,6 @@ mod serve;
 pub mod verification;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -30,7 +29,7 @@ use tower_http::trace::TraceLayer;
 use crate::application::Catalog;
 use crate::configuration::Settings;
 use crate::document::Templates;
-use crate::installation::Installation;
+use crate::configuration::installation::Installation;
 use crate::issuance::Issuer;
 use crate::store::Store;
 

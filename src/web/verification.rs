@@ -8,8 +8,8 @@ use axum::http::header;
 use http_body_util::BodyExt;
 
 use super::{ApiError, AppState};
-use crate::records::StoreRegistry;
-use crate::store::documents::DocumentRow;
+use crate::issuance::records::StoreRegistry;
+use crate::domain::IssuedDocument;
 use crate::verify::{Report, TrustStore, VerifyOptions};
 
 /// Largest PDF accepted for verification (the request body limit of the
@@ -19,7 +19,7 @@ pub const UPLOAD_LIMIT: usize = 32 * 1024 * 1024;
 /// A verification's result with what the registry knows of the document.
 pub struct Verified {
     pub report: Report,
-    pub record: Option<DocumentRow>,
+    pub record: Option<IssuedDocument>,
 }
 
 /// Verify an upload with the installation's trust anchor, CRL and

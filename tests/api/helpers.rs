@@ -9,7 +9,7 @@ use eseal::accounts::{self, Role};
 use eseal::application::Catalog;
 use eseal::document::Templates;
 use eseal::domain::SealId;
-use eseal::installation::Installation;
+use eseal::configuration::installation::Installation;
 use eseal::issuance::Issuer;
 use eseal::seal::{Roster, registry};
 use eseal::store::Store;

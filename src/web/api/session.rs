@@ -10,7 +10,7 @@ use axum::{Json, Router};
 
 use super::ApiJson;
 use crate::accounts::{self, Account, NewToken};
-use crate::store::now_unix;
+use crate::domain::now_unix;
 use crate::store::users::TokenRow;
 use crate::web::auth::{self, ApiUser, SESSION_COOKIE};
 use crate::web::{ApiError, AppState, ErrorBody};

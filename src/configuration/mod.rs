@@ -8,6 +8,11 @@
 //! capitals (`public_url` -> `ESEAL_PUBLIC_URL`). An unknown key in the file
 //! is an error, so a typo cannot silently leave a default in force; a bad
 //! value names its key and where it came from.
+//!
+//! [`installation`] opens what the settings point at (database, signing
+//! core, PKI) as one [`installation::Installation`].
+
+pub mod installation;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
