@@ -79,6 +79,17 @@ pub struct Settings {
     pub idle_timeout_secs: u64,
     /// The longest pause while a client sends a request body.
     pub body_timeout_secs: u64,
+    /// Proxies (addresses or blocks) whose `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` are believed; comma-separated. Empty: none.
+    pub trusted_proxies: Vec<crate::domain::Cidr>,
+    /// Login attempts per client (IPv4 address, IPv6 /64) per 10 minutes.
+    pub logins_per_client_10min: i64,
+    /// Wrong access or verification codes per client per 10 minutes.
+    pub code_guesses_per_client_10min: i64,
+    /// Anonymous applications per client per hour.
+    pub applications_per_client_hour: i64,
+    /// Applications per applicant ID number per day.
+    pub applications_per_id_number_day: i64,
 }
 
 impl Default for Settings {
@@ -107,6 +118,11 @@ impl Default for Settings {
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             body_timeout_secs: 15,
+            trusted_proxies: Vec::new(),
+            logins_per_client_10min: 50,
+            code_guesses_per_client_10min: 20,
+            applications_per_client_hour: 30,
+            applications_per_id_number_day: 5,
         }
     }
 }
@@ -135,6 +151,11 @@ pub const KEYS: &[&str] = &[
     "header_read_timeout_secs",
     "idle_timeout_secs",
     "body_timeout_secs",
+    "trusted_proxies",
+    "logins_per_client_10min",
+    "code_guesses_per_client_10min",
+    "applications_per_client_hour",
+    "applications_per_id_number_day",
 ];
 
 /// A setting that could not be taken, naming its key and source.
@@ -292,6 +313,24 @@ impl Settings {
             "header_read_timeout_secs" => self.header_read_timeout_secs = parse_secs(value)?,
             "idle_timeout_secs" => self.idle_timeout_secs = parse_secs(value)?,
             "body_timeout_secs" => self.body_timeout_secs = parse_secs(value)?,
+            "trusted_proxies" => {
+                self.trusted_proxies = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(crate::domain::Cidr::parse)
+                    .collect::<Result<_, _>>()?
+            }
+            "logins_per_client_10min" => self.logins_per_client_10min = parse_limit(value)?,
+            "code_guesses_per_client_10min" => {
+                self.code_guesses_per_client_10min = parse_limit(value)?
+            }
+            "applications_per_client_hour" => {
+                self.applications_per_client_hour = parse_limit(value)?
+            }
+            "applications_per_id_number_day" => {
+                self.applications_per_id_number_day = parse_limit(value)?
+            }
             other => return Err(format!("unknown setting {other:?}")),
         }
         Ok(())
@@ -322,6 +361,13 @@ fn parse_secs(v: &str) -> Result<u64, String> {
     match v.parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(format!("{v:?} is not a positive number of seconds")),
+    }
+}
+
+fn parse_limit(v: &str) -> Result<i64, String> {
+    match v.parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{v:?} is not a positive number")),
     }
 }
 

@@ -8,11 +8,12 @@
 
 pub(crate) mod api;
 mod auth;
+mod client;
 mod error;
 mod health;
-mod limiter;
+mod limits;
 mod pages;
-mod pki;
+pub(crate) mod pki;
 mod serve;
 pub mod verification;
 
@@ -73,8 +74,10 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub services: Services,
     pub(crate) secure_cookies: bool,
-    pub(crate) code_limiter: limiter::Limiter,
-    pub(crate) login_limiter: limiter::Limiter,
+    /// Rate limits, counted in the database.
+    pub(crate) limits: limits::Limits,
+    /// Peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub(crate) trusted_proxies: Vec<crate::domain::Cidr>,
     /// Verification: a slot is taken before the upload is read.
     pub(crate) verify_slots: crate::admission::Admission,
     pub(crate) upload_timeout: std::time::Duration,
@@ -100,10 +103,8 @@ impl AppState {
         Self(Arc::new(Inner {
             services,
             secure_cookies,
-            // 20 wrong access codes per client per 10 minutes.
-            code_limiter: limiter::Limiter::new(20, 600),
-            // 50 failed logins per client per 10 minutes, across usernames.
-            login_limiter: limiter::Limiter::new(50, 600),
+            limits: limits::Limits::from_settings(settings),
+            trusted_proxies: settings.trusted_proxies.clone(),
             verify_slots: verification::slots(settings.verify_concurrency),
             upload_timeout: std::time::Duration::from_secs(settings.upload_timeout_secs),
             // Four waiting per slot, for at most two seconds: a login takes
@@ -226,6 +227,16 @@ impl Application {
     /// Bind `settings.listen` and prepare to serve `services` with the
     /// limits in `settings`.
     pub async fn from_services(services: Services, settings: &Settings) -> anyhow::Result<Self> {
+        // Start-up: the CRLs are published (signed, audited) if missing or
+        // past half their life, before any request can ask for them.
+        let inst = &services.issuer.inst;
+        crate::seal::crl_publication::publish_due(
+            &inst.store,
+            inst.signer.as_ref(),
+            &inst.pki,
+            "system",
+        )
+        .await?;
         let listener = tokio::net::TcpListener::bind(settings.listen).await?;
         let port = listener.local_addr()?.port();
         let secs = std::time::Duration::from_secs;

@@ -28,13 +28,9 @@ pub async fn verify_upload(state: &AppState, upload: Upload) -> Result<Verified,
     let Upload { permit, pdf } = upload;
     let issuer = &state.services.issuer;
     let inst = &issuer.inst;
-    let crl = crate::seal::registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
-        .await
-        .map_err(ApiError::internal)?;
-    let root_crl =
-        crate::seal::registry::current_root_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
-            .await
-            .map_err(ApiError::internal)?;
+    // Published CRLs only: verification never signs anything.
+    let crate::seal::crl_publication::Crls { seal_ca: crl, root: root_crl } =
+        super::pki::published(state).await?;
     let mut trust = TrustStore::new();
     trust.add_crl(&root_crl).map_err(ApiError::internal)?;
     trust

@@ -134,6 +134,10 @@ pub async fn spawn_app_with(
     };
     let mut settings = env.settings.clone();
     settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    // The tests submit dozens of applications from one client with the
+    // template's example ID number; flood.rs checks the default limits.
+    settings.applications_per_client_hour = 100_000;
+    settings.applications_per_id_number_day = 100_000;
     tweak(&mut settings);
     let app = Application::from_services(services, &settings)
         .await

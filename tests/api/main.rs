@@ -9,6 +9,8 @@ mod helpers;
 mod applications;
 mod audit_chain;
 mod auth;
+mod crl_schedule;
+mod flood;
 mod health;
 mod login_bounds;
 mod matrix;

@@ -2,10 +2,9 @@
 //! verdict) and the QR landing `/v/{id}?c=CODE` (the document's record with
 //! personal data masked, its status, and the original PDF).
 
-use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,6 +14,7 @@ use super::{PageError, render};
 use crate::domain::{DocumentState, IdNumber, PersonName};
 use crate::verify::{Report, SignatureKind, TimeSource, Verdict};
 use crate::web::api::verify::{CodeQuery, document_with_code};
+use crate::web::client::ClientAddr;
 use crate::web::verification::{UPLOAD_LIMIT, receive, verify_upload};
 use crate::web::{ApiError, AppState};
 
@@ -184,11 +184,11 @@ fn no_store(mut r: Response) -> Response {
 
 async fn landing(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(id): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, PageError> {
-    let d = document_with_code(&state, peer, &id, &q.c).await?;
+    let d = document_with_code(&state, &client, &id, &q.c).await?;
     let (name, id_number) = masked_applicant(&d.fields_json);
     let kind = state
         .catalog()
@@ -209,11 +209,11 @@ async fn landing(
 
 async fn landing_pdf(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(id): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, PageError> {
-    let d = document_with_code(&state, peer, &id, &q.c).await?;
+    let d = document_with_code(&state, &client, &id, &q.c).await?;
     let pdf = crate::issuance::records::pdf(state.store(), &d)
         .await?
         .ok_or(ApiError::NotFound)?;
