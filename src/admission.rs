@@ -99,7 +99,11 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(a.enter().await.unwrap_err(), Busy, "queue of one is full");
         drop(p1);
-        assert_eq!(waiter.await.unwrap(), Ok(()), "the queued one got the freed slot");
+        assert_eq!(
+            waiter.await.unwrap(),
+            Ok(()),
+            "the queued one got the freed slot"
+        );
         // Both slots taken again by nobody? One is held by _p2; the waiter's
         // permit was dropped with its task.
         let _p3 = a.enter().await.unwrap();

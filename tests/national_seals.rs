@@ -12,8 +12,8 @@ use std::process::Command;
 
 use common::{Backend, TestEnv, backends, eseal, run, tool};
 use der::{Decode, Encode};
-use eseal::crypto::{FileKeystore, MasterKey, SM2_DEFAULT_ID};
 use eseal::configuration::installation::Installation;
+use eseal::crypto::{FileKeystore, MasterKey, SM2_DEFAULT_ID};
 use eseal::pki::{CertInfo, RevocationReason, Sm2Pki};
 use eseal::seal::national::{National, SealDetails};
 use eseal::seal::{Roster, registry};
@@ -496,6 +496,7 @@ async fn rotate_and_revoke_cover_both_key_types() {
             &inst.pki,
             Some(&national),
             id,
+            "test",
         )
         .await
         .unwrap();
@@ -544,6 +545,7 @@ async fn rotate_and_revoke_cover_both_key_types() {
             inst.sm2.as_ref(),
             id,
             RevocationReason::KeyCompromise,
+            "test",
         )
         .await
         .unwrap();

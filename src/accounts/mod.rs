@@ -6,10 +6,10 @@
 
 pub mod password;
 
+use crate::admission::Admission;
 use crate::audit::{self, Event};
 use crate::crypto::sha256;
 use crate::domain::SealId;
-use crate::admission::Admission;
 use crate::store::login_attempts;
 use crate::store::users::{self, UserRow};
 use crate::store::{Store, StoreError, now_unix};

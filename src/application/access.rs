@@ -4,8 +4,8 @@ use super::ServiceError;
 use crate::accounts::Account;
 use crate::audit::{self, Event};
 use crate::domain::Application;
-use crate::store::applications as apps;
 use crate::store::Store;
+use crate::store::applications as apps;
 
 /// Record a refused attempt on another seal's application or document.
 pub(super) async fn deny(
@@ -69,4 +69,3 @@ pub(super) async fn get_actionable(
     }
     Ok(a)
 }
-

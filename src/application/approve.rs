@@ -5,13 +5,16 @@ use super::{ApplicationStatus, Approval, DocumentView, ServiceError};
 use crate::accounts::Account;
 use crate::audit::{self, Event};
 use crate::domain::ApplicationMove;
+use crate::domain::IssuedDocument;
 use crate::issuance::{self, IssueError, IssueRequest, Issuer};
 use crate::store::applications as apps;
-use crate::domain::IssuedDocument;
 use crate::store::documents;
 use crate::store::{Store, StoreError, now_unix};
 
-async fn existing_document(store: &Store, id: &str) -> Result<Option<IssuedDocument>, ServiceError> {
+async fn existing_document(
+    store: &Store,
+    id: &str,
+) -> Result<Option<IssuedDocument>, ServiceError> {
     let a = apps::get(&store.pool, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -137,4 +140,3 @@ pub async fn approve(
         already_issued: false,
     })
 }
-

@@ -9,10 +9,10 @@ use crate::accounts::Account;
 use crate::audit::{self, Event};
 use crate::crypto::random_token;
 use crate::document::FieldError;
+use crate::domain::Application;
 use crate::domain::{SealId, SealStatus};
 use crate::issuance::{Issuer, new_verification_code};
 use crate::seal::{Seal, registry};
-use crate::domain::Application;
 use crate::store::applications as apps;
 use crate::store::{Store, StoreError, now_unix};
 
@@ -207,4 +207,3 @@ async fn submit_as(
     }
     Err(ServiceError::Conflict("无法分配申请编号，请重试"))
 }
-

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::{ApplicationStatus, Catalog, ServiceError};
+use crate::domain::Application;
 use crate::domain::DocumentState;
 use crate::domain::IssuedDocument;
 use crate::store::documents;
-use crate::domain::Application;
 use crate::store::{Store, StoreError};
 
 /// What a resident submits.
@@ -150,4 +150,3 @@ pub async fn view(
         document,
     })
 }
-

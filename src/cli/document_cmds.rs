@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::configuration::Settings;
-use crate::document::{self, DocumentMeta, SealPlacement, SealView, Templates};
 use crate::configuration::installation::Installation;
+use crate::document::{self, DocumentMeta, SealPlacement, SealView, Templates};
 use crate::seal::registry;
 
 #[derive(Debug, Subcommand)]

@@ -83,10 +83,13 @@ async fn run_with(inst: &mut Installation, cmd: PkiCommand) -> anyhow::Result<i3
         }
         PkiCommand::Crl { sm2, pem, out } => {
             let signer = inst.signer.as_ref();
+            // Signed now only if missing or past half its life.
             let der = if sm2 {
                 crate::seal::national::current_crl(&inst.store, signer, inst.sm2()?).await?
             } else {
-                crate::seal::registry::current_crl(&inst.store, signer, &inst.pki).await?
+                crate::seal::crl_publication::publish_due(&inst.store, signer, &inst.pki, "cli")
+                    .await?
+                    .seal_ca
             };
             let bytes = if pem {
                 pem_block("X509 CRL", &der).into_bytes()

@@ -263,14 +263,22 @@ async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> 
                 inst.sm2.as_ref(),
                 &id,
                 reason,
+                "cli",
             )
             .await?;
             println!("revoked {id} ({}); the CRL now lists it", reason.as_str());
         }
         SealCommand::Rotate { id } => {
             let national = inst.national()?;
-            let c =
-                registry::rotate(&inst.store, signer, &inst.pki, national.as_ref(), &id).await?;
+            let c = registry::rotate(
+                &inst.store,
+                signer,
+                &inst.pki,
+                national.as_ref(),
+                &id,
+                "cli",
+            )
+            .await?;
             println!(
                 "rotated {id}: generation {} serial {}",
                 c.generation, c.serial_hex
@@ -305,7 +313,12 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
         );
     }
     let inst = Installation::open(&settings).await?;
-    crate::store::meta::set(&inst.store.pool, crate::configuration::installation::SPECIMEN, "1").await?;
+    crate::store::meta::set(
+        &inst.store.pool,
+        crate::configuration::installation::SPECIMEN,
+        "1",
+    )
+    .await?;
     provision_roster(&inst, "(built-in) keys-example/roster.csv", DEMO_ROSTER).await?;
     let seals = registry::list(&inst.store, None).await?;
     println!("{} seals ready; for example:", seals.len());
@@ -332,7 +345,7 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
         println!("  {name:<15} {role:<6} {}", seal_ids.join(" "));
     }
     let base = inst.public_url.trim_end_matches('/').to_string();
-    let pending = crate::store::applications::list(&inst.store.pool, None, None, 1).await?;
+    let pending = crate::store::applications::list(&inst.store.pool, None, None, 1, 0).await?;
     if pending.is_empty() {
         println!("sample applications (private tracking links):");
         let templates = std::sync::Arc::new(crate::document::Templates::configured(

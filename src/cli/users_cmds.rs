@@ -8,8 +8,8 @@ use zeroize::Zeroizing;
 
 use crate::accounts::{self, Role, password};
 use crate::configuration::Settings;
-use crate::domain::SealId;
 use crate::configuration::installation::Installation;
+use crate::domain::SealId;
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {

@@ -19,9 +19,9 @@ pub use id_number::IdNumber;
 pub use network::{Cidr, canonical, client_block};
 pub use person::{PersonName, Phone};
 pub use place::{Address, Area, BoundedText};
+pub use records::{Application, IssuedDocument};
 pub use seal_id::SealId;
 pub use seal_level::SealLevel;
-pub use records::{Application, IssuedDocument};
 pub use state::{
     ApplicationMove, ApplicationStatus, DocumentMove, DocumentState, SealMove, SealStatus,
 };

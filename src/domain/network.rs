@@ -48,19 +48,13 @@ impl std::fmt::Display for Cidr {
 }
 
 fn mask(v: u128, prefix: u8, bits: u8) -> u128 {
-    if prefix == 0 {
-        0
-    } else {
-        v >> (bits - prefix)
-    }
+    if prefix == 0 { 0 } else { v >> (bits - prefix) }
 }
 
 /// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) as the IPv4 address.
 pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     }
 }
@@ -93,7 +87,11 @@ mod tests {
         let v6 = Cidr::parse("fd00::/8").unwrap();
         assert!(v6.contains("fd12::1".parse().unwrap()));
         assert!(!v6.contains("fe80::1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         for bad in ["10.0.0.0/33", "proxy", "::/129", "1.2.3.4/x"] {
             assert!(Cidr::parse(bad).is_err(), "{bad}");
         }

@@ -45,4 +45,3 @@ pub struct IssuedDocument {
     /// SHA-256 (hex) over the first signature's byte range.
     pub signed_digest: Option<String>,
 }
-

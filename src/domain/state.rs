@@ -208,7 +208,11 @@ mod tests {
             assert!(!m.transition().allows(A::Issued));
             assert!(!m.transition().allows(A::Rejected));
         }
-        assert!(!DocumentMove::Void.transition().allows(DocumentState::Voided));
+        assert!(
+            !DocumentMove::Void
+                .transition()
+                .allows(DocumentState::Voided)
+        );
         assert!(!SealMove::Revoke.transition().allows(SealStatus::Revoked));
     }
 }

@@ -12,17 +12,17 @@ use time::OffsetDateTime;
 
 use super::numbering::{self, SealTurns};
 use super::{code_digest, new_document_id, new_verification_code};
+use crate::configuration::installation::Installation;
 use crate::document::{
     self, DocumentMeta, FieldError, RenderError, SealPlacement, SealView, Templates,
 };
+use crate::domain::IssuedDocument;
 use crate::domain::SealLevel;
 use crate::font::FontBook;
-use crate::configuration::installation::Installation;
 use crate::pades::{self, LtvMaterial, PadesLevel, SignOptions, SigningIdentity, VisibleSeal};
 use crate::seal::SealAppearance;
 use crate::seal::registry::{self, RegistryError};
 use crate::store::StoreError;
-use crate::domain::IssuedDocument;
 use crate::store::documents;
 use crate::tsa::TimestampClient;
 
@@ -123,8 +123,10 @@ async fn current_crls(ctx: &IssueContext<'_>) -> Result<(Vec<u8>, Vec<u8>), Issu
         return Ok((crl.clone(), root.clone()));
     }
     let (store, signer, pki) = (&ctx.inst.store, ctx.inst.signer.as_ref(), &ctx.inst.pki);
-    let crl = registry::current_crl(store, signer, pki).await?;
-    let root = registry::current_root_crl(store, signer, pki).await?;
+    // The published CRLs; signed here (audited) only if the service's
+    // schedule has not published them (an offline `eseal issue`).
+    let crate::seal::crl_publication::Crls { seal_ca: crl, root } =
+        crate::seal::crl_publication::publish_due(store, signer, pki, "system").await?;
     if let Some(cache) = ctx.crls
         && let Ok(mut guard) = cache.0.lock()
     {

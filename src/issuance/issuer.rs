@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use super::IssueContext;
+use crate::configuration::installation::Installation;
 use crate::document::Templates;
 use crate::font::FontBook;
-use crate::configuration::installation::Installation;
 use crate::pades::PadesLevel;
 use crate::tsa::{HttpTsaClient, TimestampClient};
 

@@ -3,8 +3,8 @@
 //! service, and the status endpoint (the document-level OCSP).
 
 use crate::domain::DocumentState;
-use crate::issuance::verification_code_matches;
 use crate::domain::IssuedDocument;
+use crate::issuance::verification_code_matches;
 use crate::store::documents;
 use crate::store::{Store, StoreError};
 use crate::verify::{Registry, RegistryQuery, RegistryStatus};
@@ -74,7 +74,10 @@ pub async fn with_code(
 
 /// Look a verified file up: by the whole file's hash, else by the digest
 /// its first signature covers (later updates change the file hash).
-pub async fn lookup(store: &Store, q: &RegistryQuery) -> Result<Option<IssuedDocument>, StoreError> {
+pub async fn lookup(
+    store: &Store,
+    q: &RegistryQuery,
+) -> Result<Option<IssuedDocument>, StoreError> {
     if let Some(d) = documents::by_pdf_sha256(&store.pool, &hex::encode(q.file_sha256)).await? {
         return Ok(Some(d));
     }

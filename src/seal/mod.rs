@@ -3,12 +3,13 @@
 //! and their appearance (vector, and as a print-resolution picture).
 
 pub mod appearance;
+pub mod crl_publication;
 pub mod national;
 pub mod picture;
 pub mod registry;
 pub mod roster;
 
-pub use appearance::SealAppearance;
 pub use crate::domain::SealStatus;
+pub use appearance::SealAppearance;
 pub use registry::{ProvisionReport, Seal, SealCertRecord};
 pub use roster::{Roster, RosterError, RosterRow};

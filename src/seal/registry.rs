@@ -1,5 +1,6 @@
-//! The seal registry: provisioning from a roster, revocation, rotation, and
-//! the seal CA's CRL. CPU work (key generation, cert issuance) happens before
+//! The seal registry: provisioning from a roster, revocation and rotation
+//! (each audited; a revocation re-publishes the seal CA's CRL, see
+//! [`super::crl_publication`]). CPU work (key generation, cert issuance) happens before
 //! the database transaction; each operation commits in one transaction, so a
 //! failure leaves nothing half-written.
 
@@ -9,12 +10,13 @@ use time::OffsetDateTime;
 
 use super::national::{National, SealDetails, Sm2Prepared};
 use super::roster::{Roster, RosterRow};
+use crate::audit::{self, Event};
 use crate::crypto::{KeyRef, Signer};
 use crate::domain::{SealId, SealLevel, SealStatus};
-use crate::pki::{CertInfo, Pki, PkiError, RevocationReason, RevokedEntry, SealSubject, Sm2Pki};
+use crate::pki::{CertInfo, Pki, PkiError, RevocationReason, SealSubject, Sm2Pki};
 use crate::store::seal_sm2;
 use crate::store::seals::{self, CertRow, SealRow};
-use crate::store::{Store, StoreError, meta};
+use crate::store::{Store, StoreError};
 
 /// Errors from registry operations.
 #[derive(Debug, thiserror::Error)]
@@ -302,6 +304,14 @@ pub async fn list(store: &Store, town: Option<&str>) -> Result<Vec<Seal>, Regist
         .collect()
 }
 
+/// Every SM2 generation of a seal (cert and `SES_Seal`), oldest first.
+pub async fn sm2_generations(
+    store: &Store,
+    id: &str,
+) -> Result<Vec<seal_sm2::Sm2Row>, RegistryError> {
+    Ok(seal_sm2::of_seal(&store.pool, id).await?)
+}
+
 /// One seal and every cert it has had.
 pub async fn show(store: &Store, id: &str) -> Result<(Seal, Vec<SealCertRecord>), RegistryError> {
     let row = seals::get_seal(&store.pool, id)
@@ -309,14 +319,6 @@ pub async fn show(store: &Store, id: &str) -> Result<(Seal, Vec<SealCertRecord>)
         .ok_or_else(|| RegistryError::UnknownSeal(id.into()))?;
     let certs = seals::certs_of(&store.pool, id).await?;
     Ok((Seal::from_row(row)?, certs))
-}
-
-/// Every SM2 generation of a seal (cert and `SES_Seal`), oldest first.
-pub async fn sm2_generations(
-    store: &Store,
-    id: &str,
-) -> Result<Vec<seal_sm2::Sm2Row>, RegistryError> {
-    Ok(seal_sm2::of_seal(&store.pool, id).await?)
 }
 
 /// What signing with a seal needs: the seal, its current cert, and the key
@@ -344,8 +346,7 @@ pub async fn signing_material(store: &Store, id: &str) -> Result<SigningMaterial
     })
 }
 
-/// Revoke a seal's current certs (ECDSA and, if it has one, SM2: they land
-/// on their CRLs) and destroy their keys.
+/// Revoke a seal's current cert (it lands on the CRL) and destroy its key.
 pub async fn revoke(
     store: &Store,
     signer: &dyn Signer,
@@ -353,6 +354,7 @@ pub async fn revoke(
     sm2: Option<&Sm2Pki>,
     id: &str,
     reason: RevocationReason,
+    actor: &str,
 ) -> Result<(), RegistryError> {
     let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     let seal = seals::get_seal(&mut **tx, id)
@@ -361,10 +363,23 @@ pub async fn revoke(
     if seal.status == "revoked" {
         return Err(RegistryError::AlreadyRevoked(id.into()));
     }
-    let at = crate::store::now_unix();
-    seals::revoke_current(&mut tx, id, reason.as_str(), at).await?;
-    refresh_crl_in(&mut tx, signer, pki).await?;
-    let sm2_revoked = seal_sm2::revoke_current(&mut tx, id, reason.as_str(), at).await?;
+    let now = crate::store::now_unix();
+    seals::revoke_current(&mut tx, id, reason.as_str(), now).await?;
+    let detail = format!("reason={}", reason.as_str());
+    audit::append(
+        &mut tx,
+        &Event {
+            actor,
+            action: "seal.revoke",
+            seal_id: Some(id),
+            detail: &detail,
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    super::crl_publication::publish_seal_ca_in(&mut tx, signer, pki, actor).await?;
+    let sm2_revoked = seal_sm2::revoke_current(&mut tx, id, reason.as_str(), now).await?;
     match sm2 {
         Some(sm2) => {
             super::national::refresh_crl_in(&mut tx, signer, sm2).await?;
@@ -392,16 +407,16 @@ fn roster_row_of(seal: &Seal) -> RosterRow {
     }
 }
 
-/// Give a seal a new key and cert, and with `national` a new SM2 key, SM2
-/// cert and `SES_Seal` of the same generation. The old ones stay known
-/// (superseded) so documents signed with them still verify; their keys are
-/// destroyed.
+/// Give a seal a new key and cert (and, with `national`, a new SM2 key, SM2
+/// cert and `SES_Seal`). The old ones stay known (superseded) so documents
+/// signed with them still verify; their keys are destroyed.
 pub async fn rotate(
     store: &Store,
     signer: &dyn Signer,
     pki: &Pki,
     national: Option<&National<'_>>,
     id: &str,
+    actor: &str,
 ) -> Result<CertRow, RegistryError> {
     let row = seals::get_seal(&store.pool, id)
         .await?
@@ -413,6 +428,8 @@ pub async fn rotate(
     let issuer = pki.seal_ca_issuer(signer)?;
     let now = OffsetDateTime::now_utc();
     let (cert, key) = prepare(pki, signer, &issuer, &roster_row, generation, now)?;
+    // With the SM2 hierarchy: a new SM2 key, cert and SES_Seal of the same
+    // generation; the old ones stay known (superseded), their key destroyed.
     let sm2 = match national {
         Some(n) => {
             let issuers = n.issuers(signer)?;
@@ -426,152 +443,20 @@ pub async fn rotate(
     if let Some(n) = &sm2 {
         seal_sm2::insert(&mut **tx, &n.row, &n.key).await?;
     }
+    // The seal CA's key signed the new cert: audited like every key use.
+    let detail = format!("generation={generation} serial={}", cert.serial_hex);
+    audit::append(
+        &mut tx,
+        &Event {
+            actor,
+            action: "seal.rotate",
+            seal_id: Some(id),
+            detail: &detail,
+            ..Default::default()
+        },
+        crate::store::now_unix(),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(cert)
-}
-
-const CRL_META: &str = "crl_der_b64";
-const CRL_NUMBER_META: &str = "crl_number";
-
-/// The next number of the CRL whose number is stored under `number_key`.
-pub(super) async fn next_crl_number(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    number_key: &str,
-) -> Result<u64, StoreError> {
-    Ok(meta::get(&mut **tx, number_key)
-        .await?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        + 1)
-}
-
-/// Store a freshly signed CRL (under `der_key`) and its number.
-pub(super) async fn save_crl(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    (number_key, der_key): (&str, &str),
-    number: u64,
-    der: &[u8],
-) -> Result<(), StoreError> {
-    use base64::Engine;
-    meta::set(&mut **tx, number_key, &number.to_string()).await?;
-    meta::set(
-        &mut **tx,
-        der_key,
-        &base64::engine::general_purpose::STANDARD.encode(der),
-    )
-    .await
-}
-
-/// The CRL stored under `der_key`, if it is not yet past half its lifetime.
-pub(super) async fn fresh_stored_crl(
-    store: &Store,
-    der_key: &str,
-) -> Result<Option<Vec<u8>>, StoreError> {
-    use base64::Engine;
-    Ok(meta::get(&store.pool, der_key)
-        .await?
-        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
-        .filter(|der| crl_is_fresh(der)))
-}
-
-/// A revoked cert row as a CRL entry.
-pub(super) fn revoked_entry(
-    serial_hex: &str,
-    revoked_at: Option<i64>,
-    created_at: i64,
-    reason: Option<&str>,
-) -> Result<RevokedEntry, StoreError> {
-    Ok(RevokedEntry {
-        serial: hex::decode(serial_hex).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        revoked_at: crate::store::from_unix(revoked_at.unwrap_or(created_at))?,
-        reason: RevocationReason::parse(reason.unwrap_or("unspecified"))
-            .unwrap_or(RevocationReason::Unspecified),
-    })
-}
-
-async fn refresh_crl_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    signer: &dyn Signer,
-    pki: &Pki,
-) -> Result<Vec<u8>, RegistryError> {
-    let number = next_crl_number(tx, CRL_NUMBER_META).await?;
-    let revoked = seals::revoked_certs(&mut **tx)
-        .await?
-        .iter()
-        .map(|c| {
-            revoked_entry(
-                &c.serial_hex,
-                c.revoked_at,
-                c.created_at,
-                c.revoke_reason.as_deref(),
-            )
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let der = pki.crl(signer, &revoked, number, OffsetDateTime::now_utc())?;
-    save_crl(tx, (CRL_NUMBER_META, CRL_META), number, &der).await?;
-    Ok(der)
-}
-
-/// The seal CA's current CRL (DER). Re-signed when none exists or the stored
-/// one is past half its lifetime.
-pub async fn current_crl(
-    store: &Store,
-    signer: &dyn Signer,
-    pki: &Pki,
-) -> Result<Vec<u8>, RegistryError> {
-    if let Some(der) = fresh_stored_crl(store, CRL_META).await? {
-        return Ok(der);
-    }
-    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
-    let der = refresh_crl_in(&mut tx, signer, pki).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(der)
-}
-
-pub(super) fn crl_is_fresh(der: &[u8]) -> bool {
-    use x509_parser::prelude::FromDer;
-    let Ok((_, crl)) = x509_parser::revocation_list::CertificateRevocationList::from_der(der)
-    else {
-        return false;
-    };
-    let this = crl.last_update().timestamp();
-    let Some(next) = crl.next_update().map(|t| t.timestamp()) else {
-        return false;
-    };
-    crate::store::now_unix() < this + (next - this) / 2
-}
-
-const ROOT_CRL_META: &str = "root_crl_der_b64";
-const ROOT_CRL_NUMBER_META: &str = "root_crl_number";
-
-/// The root's current CRL (DER), re-signed like the seal CA's when none
-/// exists or the stored one is past half its lifetime.
-pub async fn current_root_crl(
-    store: &Store,
-    signer: &dyn Signer,
-    pki: &Pki,
-) -> Result<Vec<u8>, RegistryError> {
-    if let Some(der) = fresh_stored_crl(store, ROOT_CRL_META).await? {
-        return Ok(der);
-    }
-    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
-    let number = next_crl_number(&mut tx, ROOT_CRL_NUMBER_META).await?;
-    let der = pki.root_crl(signer, number, OffsetDateTime::now_utc())?;
-    save_crl(&mut tx, (ROOT_CRL_NUMBER_META, ROOT_CRL_META), number, &der).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(der)
-}
-
-/// The CRLs last published (seal CA's and root's), as stored; `[]` if none.
-pub async fn published_crls(store: &Store) -> Result<Vec<Vec<u8>>, RegistryError> {
-    use base64::Engine;
-    let mut out = Vec::new();
-    for key in [CRL_META, ROOT_CRL_META] {
-        if let Some(b64) = meta::get(&store.pool, key).await?
-            && let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64)
-        {
-            out.push(der);
-        }
-    }
-    Ok(out)
 }

@@ -34,7 +34,10 @@ pub async fn locked_until<'e, E: Executor<'e, Database = Any>>(
         .bind(key)
         .fetch_optional(ex)
         .await?;
-    Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
+    Ok(row
+        .map(|r| r.try_get::<i64, _>(0))
+        .transpose()?
+        .unwrap_or(0))
 }
 
 pub async fn lock<'e, E: Executor<'e, Database = Any>>(
@@ -51,7 +54,10 @@ pub async fn lock<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Forget `key`'s failures (a successful login, a password reset).
-pub async fn clear<'e, E: Executor<'e, Database = Any>>(ex: E, key: &str) -> Result<(), StoreError> {
+pub async fn clear<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    key: &str,
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM login_attempts WHERE username_sha256 = $1")
         .bind(key)
         .execute(ex)

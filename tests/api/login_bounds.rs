@@ -46,8 +46,12 @@ async fn sixty_parallel_wrong_passwords_are_at_most_five_evaluated() {
         for t in tasks {
             let s = t.await.unwrap();
             assert!(
-                [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS, StatusCode::SERVICE_UNAVAILABLE]
-                    .contains(&s),
+                [
+                    StatusCode::UNAUTHORIZED,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    StatusCode::SERVICE_UNAVAILABLE
+                ]
+                .contains(&s),
                 "{s}"
             );
             if s == StatusCode::UNAUTHORIZED {
@@ -60,7 +64,10 @@ async fn sixty_parallel_wrong_passwords_are_at_most_five_evaluated() {
             eseal::accounts::FREE_FAILURES
         );
         // Locked now: the right password too.
-        assert_eq!(login(&app, "clerk-a", PASSWORD).await.0, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            login(&app, "clerk-a", PASSWORD).await.0,
+            StatusCode::TOO_MANY_REQUESTS
+        );
         app.stop().await;
     }
 }
@@ -89,11 +96,22 @@ async fn unknown_usernames_lock_out_exactly_like_known_ones_in_the_same_time() {
         // cut the noise of other tests sharing the cores).
         let (mut k, mut u) = (Duration::MAX, Duration::MAX);
         for i in 0..4 {
-            for name in if i % 2 == 0 { ["clerk-a2", "nobody-at-all"] } else { ["nobody-at-all", "clerk-a2"] } {
+            for name in if i % 2 == 0 {
+                ["clerk-a2", "nobody-at-all"]
+            } else {
+                ["nobody-at-all", "clerk-a2"]
+            } {
                 let t = Instant::now();
-                assert_eq!(login(&app, name, "not the password").await.0, StatusCode::UNAUTHORIZED);
+                assert_eq!(
+                    login(&app, name, "not the password").await.0,
+                    StatusCode::UNAUTHORIZED
+                );
                 let e = t.elapsed();
-                if name == "clerk-a2" { k = k.min(e) } else { u = u.min(e) }
+                if name == "clerk-a2" {
+                    k = k.min(e)
+                } else {
+                    u = u.min(e)
+                }
             }
         }
         let ratio = u.as_secs_f64() / k.as_secs_f64();

@@ -89,4 +89,3 @@ fn make_embedded_font(
         widths,
     })
 }
-

@@ -35,4 +35,3 @@ pub(super) fn seal_form(font: &FontBook, seal: &SealView) -> Result<Arc<Vec<u8>>
 pub(super) fn seal_form_bbox() -> Rect {
     Rect::new(-1.0, -1.0, SEAL_D + 1.0, SEAL_D + 1.0)
 }
-
