@@ -19,6 +19,9 @@ pub struct FoundSignature {
     /// an object stream or a field), so string spans are file offsets.
     pub spans_are_file_offsets: bool,
     pub dict: Dict,
+    /// Why the field's /V is not a usable signature dictionary (the field is
+    /// still reported, as a finding on that field).
+    pub broken: Option<&'static str>,
 }
 
 impl FoundSignature {
@@ -132,6 +135,8 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
         if ft.as_deref() != Some(b"Sig") {
             continue;
         }
+        // A field that is only a widget's parent keeps its /V on itself; a
+        // signature field without /V is unsigned (not a finding).
         let Some(v) = d.get(b"V") else { continue };
         let object = v.as_ref().map(|(n, _)| n);
         if let Some(n) = object {
@@ -139,10 +144,27 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
                 continue;
             }
         }
-        let Some(sig) = doc.resolve(v, rev)? else {
-            continue;
+        let broken = |why: &'static str| FoundSignature {
+            field_name: name.clone(),
+            spans_are_file_offsets: false,
+            dict: Dict::default(),
+            broken: Some(why),
+        };
+        let sig = match doc.resolve(v, rev) {
+            Ok(Some(sig)) => sig,
+            Ok(None) => {
+                out.push(broken("its /V refers to an object that does not exist"));
+                continue;
+            }
+            Err(_) => {
+                out.push(broken("its /V cannot be read"));
+                continue;
+            }
         };
         let Some(sig_dict) = sig.as_dict() else {
+            if !matches!(&*sig, Object::Null) {
+                out.push(broken("its /V is not a signature dictionary"));
+            }
             continue;
         };
         let spans_are_file_offsets =
@@ -151,6 +173,7 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
             field_name: name,
             spans_are_file_offsets,
             dict: sig_dict.clone(),
+            broken: None,
         });
         if out.len() > max {
             break;
