@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use eseal::configuration::Settings;
-use eseal::installation::Installation;
+use eseal::configuration::installation::Installation;
 use eseal::seal::{Roster, registry};
 
 const ROSTER: &[u8] = include_bytes!("../keys-example/roster.csv");

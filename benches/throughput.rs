@@ -22,7 +22,7 @@ use eseal::configuration::Settings;
 use eseal::crypto::{FileKeystore, GeneratedKey, MasterKey};
 use eseal::document::{self, DocumentMeta, SealPlacement, SealView, Templates};
 use eseal::domain::SealLevel;
-use eseal::installation::Installation;
+use eseal::configuration::installation::Installation;
 use eseal::pades::{self, LtvMaterial, PadesLevel, SignOptions, SigningIdentity, VisibleSeal};
 use eseal::pki::SealSubject;
 use eseal::seal::SealAppearance;

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod admission;
 pub mod application;
 pub mod audit;
 pub mod cli;
@@ -13,17 +14,14 @@ pub mod configuration;
 pub mod crypto;
 pub mod document;
 pub mod domain;
-pub mod ess;
 pub mod font;
-pub mod installation;
 pub mod issuance;
 pub mod metrics;
 pub mod pades;
 pub mod pdf;
 pub mod pki;
-pub mod records;
 pub mod seal;
-pub mod signed_data;
+pub mod signing;
 pub mod store;
 pub mod tsa;
 pub mod verify;

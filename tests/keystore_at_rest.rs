@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Backend, TestEnv, backends, eseal, run};
-use eseal::installation::Installation;
+use eseal::configuration::installation::Installation;
 use eseal::seal::registry;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 

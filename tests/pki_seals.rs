@@ -5,7 +5,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{Backend, TestEnv, backends, eseal, run, tool};
-use eseal::installation::{Installation, InstallationError};
+use eseal::configuration::installation::{Installation, InstallationError};
 use eseal::pki::{CertInfo, RevocationReason, verify_issued_by};
 use eseal::seal::{Roster, registry};
 use x509_parser::prelude::*;

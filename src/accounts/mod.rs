@@ -9,6 +9,8 @@ pub mod password;
 use crate::audit::{self, Event};
 use crate::crypto::sha256;
 use crate::domain::SealId;
+use crate::admission::Admission;
+use crate::store::login_attempts;
 use crate::store::users::{self, UserRow};
 use crate::store::{Store, StoreError, now_unix};
 
@@ -41,6 +43,8 @@ pub enum AccountError {
     BadCredentials,
     #[error("too many failed logins; try again in {0} s")]
     Locked(i64),
+    #[error("too many logins at once; try again shortly")]
+    Busy,
     #[error("internal task failed: {0}")]
     Task(String),
 }
@@ -264,6 +268,7 @@ pub async fn reset_password(
     if !users::set_password(&mut **tx, username, &hash, now).await? {
         return Err(AccountError::UnknownUser(username.to_string()));
     }
+    login_attempts::clear(&mut **tx, &attempt_key(username)).await?;
     end_sessions_and_audit(tx, username, actor, "user.reset_password", now).await
 }
 
@@ -292,60 +297,95 @@ pub async fn active_account(
     Ok(Some(Account::from_row(&u)?))
 }
 
+/// The key of a username's attempt count: the SHA-256 of the name as typed.
+fn attempt_key(username: &str) -> String {
+    hex::encode(sha256(username.as_bytes()))
+}
+
 /// Check a username and password, with back-off after repeated failures.
-/// Unknown users, disabled users and wrong passwords all give
-/// [`AccountError::BadCredentials`] after the same amount of work.
+///
+/// The attempt is counted (atomically, in the database) and the lock-out
+/// checked *before* the password is hashed, so parallel guesses cannot
+/// outrun the count: at most [`FREE_FAILURES`] wrong passwords in a row are
+/// ever evaluated before the lock. Unknown usernames are counted and locked
+/// the same way and hashed against a dummy hash of the same cost: the status
+/// sequence and the time do not tell whether an account exists. Hashing runs
+/// on the bounded `hashing` pool; when it is full the answer is
+/// [`AccountError::Busy`] and nothing is counted.
 pub async fn authenticate(
     store: &Store,
+    hashing: &Admission,
     username: &str,
     password: &str,
 ) -> Result<Account, AccountError> {
+    let key = attempt_key(username);
     let now = now_unix();
+    let until = login_attempts::locked_until(&store.pool, &key).await?;
+    if until > now {
+        return Err(AccountError::Locked(until - now));
+    }
+    let permit = hashing.enter().await.map_err(|_| AccountError::Busy)?;
     let user = {
         let mut conn = store.pool.acquire().await?;
         users::get(&mut conn, username).await?
     };
-    if let Some(u) = &user
-        && u.locked_until > now
-    {
-        return Err(AccountError::Locked(u.locked_until - now));
-    }
+    count_attempt(store, &key, user.as_ref(), now).await?;
     let phc = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
     let pw = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, &phc))
-        .await
-        .map_err(|e| AccountError::Task(e.to_string()))?;
-    let Some(u) = user else {
-        return Err(AccountError::BadCredentials);
-    };
-    if !ok || u.status != "active" {
-        if u.status == "active" {
-            let n = users::record_failure(&store.pool, &u.username).await?;
-            let lock = lock_secs(n);
-            if lock > 0 {
-                users::set_locked_until(&store.pool, &u.username, now + lock).await?;
-                let detail = format!("failures={n} locked_secs={lock}");
-                audit::append_alone(
-                    store,
-                    &Event {
-                        actor: "system",
-                        action: "user.locked",
-                        detail: &detail,
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            }
+    let ok = tokio::task::spawn_blocking(move || {
+        // The slot is held until the hash is done, even if the request is
+        // dropped meanwhile.
+        let _permit = permit;
+        password::verify(&pw, &phc)
+    })
+    .await
+    .map_err(|e| AccountError::Task(e.to_string()))?;
+    match user {
+        Some(u) if ok && u.status == "active" => {
+            login_attempts::clear(&store.pool, &key).await?;
+            Ok(Account::from_row(&u)?)
         }
-        return Err(AccountError::BadCredentials);
+        _ => Err(AccountError::BadCredentials),
     }
-    if u.failed_logins > 0 {
-        users::clear_failures(&store.pool, &u.username).await?;
+}
+
+/// Count one attempt at `key`; lock it from the [`FREE_FAILURES`]-th on
+/// (the lock is set in the same transaction, before any of these attempts
+/// is evaluated). A lock on an existing account is audited.
+async fn count_attempt(
+    store: &Store,
+    key: &str,
+    user: Option<&UserRow>,
+    now: i64,
+) -> Result<(), AccountError> {
+    let mut tx = store.begin_write().await?;
+    let Some(n) = login_attempts::count(&mut **tx, key, now).await? else {
+        let until = login_attempts::locked_until(&mut **tx, key).await?;
+        return Err(AccountError::Locked((until - now).max(1)));
+    };
+    let lock = lock_secs(n);
+    if lock > 0 {
+        login_attempts::lock(&mut **tx, key, now + lock).await?;
+        if let Some(u) = user {
+            let detail = format!("username={} failures={n} locked_secs={lock}", u.username);
+            audit::append(
+                &mut tx,
+                &Event {
+                    actor: "system",
+                    action: "user.locked",
+                    detail: &detail,
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
+        }
     }
-    Ok(Account::from_row(&u)?)
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A new browser session: (cookie value, CSRF token).

@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use crate::configuration::Settings;
-use crate::installation::Installation;
+use crate::configuration::installation::Installation;
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 
 use crate::configuration::Settings;
 use crate::document::{self, DocumentMeta, SealPlacement, SealView, Templates};
-use crate::installation::Installation;
+use crate::configuration::installation::Installation;
 use crate::seal::registry;
 
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,7 @@ use clap::Args;
 use super::document_cmds::{FieldArgs, field_values, templates};
 use super::sign_cmds::{ResolvedSeal, SignArgs, run_sign};
 use crate::configuration::Settings;
-use crate::installation::Installation;
+use crate::configuration::installation::Installation;
 use crate::issuance::{IssueContext, IssueRequest, issue, tsa_client};
 use crate::pades::{LtvMaterial, PadesLevel, SigningIdentity, VisibleSeal};
 use crate::seal::{SealAppearance, registry};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use crate::configuration::Settings;
-use crate::installation::Installation;
+use crate::configuration::installation::Installation;
 use crate::pki::{cert_pem, pem_block};
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::configuration::Settings;
-use crate::installation::Installation;
+use crate::configuration::installation::Installation;
 use crate::pki::{CertInfo, RevocationReason, cert_pem};
 use crate::seal::{Roster, registry};
 
@@ -228,7 +228,7 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
         );
     }
     let inst = Installation::open(&settings).await?;
-    crate::store::meta::set(&inst.store.pool, crate::installation::SPECIMEN, "1").await?;
+    crate::store::meta::set(&inst.store.pool, crate::configuration::installation::SPECIMEN, "1").await?;
     provision_roster(&inst, "(built-in) keys-example/roster.csv", DEMO_ROSTER).await?;
     let seals = registry::list(&inst.store, None).await?;
     println!("{} seals ready; for example:", seals.len());

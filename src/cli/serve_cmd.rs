@@ -69,7 +69,7 @@ pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<i32> 
     init_tracing(&settings.log, settings.log_json);
     let services = crate::web::Services::open(&settings).await?;
     spawn_audit_anchoring(&services, settings.audit_anchor_secs);
-    let app = Application::from_services(services, settings.listen).await?;
+    let app = Application::from_services(services, &settings).await?;
     let addr = SocketAddr::new(settings.listen.ip(), app.port());
     tracing::info!(%addr, "serving");
     println!("eseal listening on http://{addr}");

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use crate::accounts::{self, Role, password};
 use crate::configuration::Settings;
 use crate::domain::SealId;
-use crate::installation::Installation;
+use crate::configuration::installation::Installation;
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {

@@ -10,7 +10,9 @@
 pub(crate) mod cache;
 pub mod fields;
 pub mod layout;
+mod page;
 mod pdf;
+mod qr;
 pub mod template;
 
 pub use fields::{FieldError, Filled, sample, validate};

@@ -1,5 +1,10 @@
 use time::Date;
 
+/// Now, in seconds since the Unix epoch (what the records store).
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
 /// A calendar date entered as `2026-11-25` (also `2026/11/25`, `2026年11月25日`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CivilDate(pub Date);

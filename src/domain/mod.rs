@@ -5,15 +5,23 @@
 mod calendar;
 mod document_number;
 mod id_number;
+mod network;
 mod person;
 mod place;
+mod records;
 mod seal_id;
 mod seal_level;
+pub mod state;
 
-pub use calendar::{CivilDate, DateRange};
+pub use calendar::{CivilDate, DateRange, now_unix};
 pub use document_number::{DocumentNumber, number_prefix};
 pub use id_number::IdNumber;
+pub use network::{Cidr, canonical, client_block};
 pub use person::{PersonName, Phone};
 pub use place::{Address, Area, BoundedText};
 pub use seal_id::SealId;
 pub use seal_level::SealLevel;
+pub use records::{Application, IssuedDocument};
+pub use state::{
+    ApplicationMove, ApplicationStatus, DocumentMove, DocumentState, SealMove, SealStatus,
+};

@@ -17,12 +17,13 @@ use crate::document::{
 };
 use crate::domain::SealLevel;
 use crate::font::FontBook;
-use crate::installation::Installation;
+use crate::configuration::installation::Installation;
 use crate::pades::{self, LtvMaterial, PadesLevel, SignOptions, SigningIdentity, VisibleSeal};
 use crate::seal::SealAppearance;
 use crate::seal::registry::{self, RegistryError};
 use crate::store::StoreError;
-use crate::store::documents::{self, DocumentRow};
+use crate::domain::IssuedDocument;
+use crate::store::documents;
 use crate::tsa::TimestampClient;
 
 /// Errors issuing a document.
@@ -223,7 +224,7 @@ pub async fn prepare(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Prepa
 /// [`record`] commits with it.
 pub struct Draft {
     pub issued: Issued,
-    pub row: DocumentRow,
+    pub row: IssuedDocument,
     number: crate::domain::DocumentNumber,
     seal: crate::seal::Seal,
 }
@@ -256,7 +257,7 @@ pub async fn issue(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued,
 pub async fn record(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     draft: Draft,
-) -> Result<Option<(Issued, DocumentRow)>, IssueError> {
+) -> Result<Option<(Issued, IssuedDocument)>, IssueError> {
     if !numbering::claim(tx, &draft.seal, &draft.number).await? {
         return Ok(None);
     }
@@ -412,7 +413,7 @@ async fn sign_draft_inner(
     let cert_serial_hex = crate::pki::CertInfo::parse(&material.cert_der)
         .map_err(RegistryError::from)?
         .serial_hex;
-    let row = DocumentRow {
+    let row = IssuedDocument {
         document_id: document_id.clone(),
         number: number_text.clone(),
         seal_id: req.seal_id.clone(),
@@ -427,7 +428,7 @@ async fn sign_draft_inner(
         cert_serial_hex,
         issued_at: now.unix_timestamp(),
         issued_by: req.issued_by.clone(),
-        status: "issued".into(),
+        status: crate::domain::DocumentState::Issued,
         voided_at: None,
         void_reason: None,
         application_id: req.application_id.clone(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::IssueContext;
 use crate::document::Templates;
 use crate::font::FontBook;
-use crate::installation::Installation;
+use crate::configuration::installation::Installation;
 use crate::pades::PadesLevel;
 use crate::tsa::{HttpTsaClient, TimestampClient};
 

@@ -6,6 +6,7 @@ mod identifiers;
 mod issue;
 mod issuer;
 mod numbering;
+pub mod records;
 
 pub use identifiers::{
     code_digest, new_document_id, new_verification_code, verification_code_matches,

@@ -9,7 +9,7 @@ use der::asn1::ObjectIdentifier;
 
 use super::{PadesError, SigningIdentity};
 use crate::crypto::sha256;
-use crate::signed_data;
+use crate::signing::signed_data;
 use crate::tsa::TimestampClient;
 
 /// id-aa-signatureTimeStampToken.

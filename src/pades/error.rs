@@ -1,6 +1,6 @@
 use crate::crypto::CryptoError;
 use crate::pdf::PdfError;
-use crate::signed_data::SignedDataError;
+use crate::signing::signed_data::SignedDataError;
 use crate::tsa::TsaError;
 
 /// Why a PDF could not be signed.

@@ -30,7 +30,7 @@ pub use error::PadesError;
 
 use crate::crypto::{KeyRef, Signer};
 use crate::pdf::{IncrementalFile, ReadLimits};
-use crate::signed_data;
+use crate::signing::signed_data;
 use crate::tsa::TimestampClient;
 
 /// How much a signature carries for long-term validation.

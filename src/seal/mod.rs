@@ -6,5 +6,6 @@ pub mod registry;
 pub mod roster;
 
 pub use appearance::SealAppearance;
-pub use registry::{ProvisionReport, Seal, SealCertRecord, SealStatus};
+pub use crate::domain::SealStatus;
+pub use registry::{ProvisionReport, Seal, SealCertRecord};
 pub use roster::{Roster, RosterError, RosterRow};

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::roster::{Roster, RosterRow};
 use crate::crypto::{KeyRef, Signer};
-use crate::domain::{SealId, SealLevel};
+use crate::domain::{SealId, SealLevel, SealStatus};
 use crate::pki::{CertInfo, Pki, PkiError, RevocationReason, RevokedEntry, SealSubject};
 use crate::store::seals::{self, CertRow, SealRow};
 use crate::store::{Store, StoreError, meta};
@@ -28,14 +28,6 @@ pub enum RegistryError {
     NoKey(String),
     #[error("seal {0} is already revoked")]
     AlreadyRevoked(String),
-}
-
-/// Status of a seal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SealStatus {
-    Active,
-    Revoked,
 }
 
 /// A seal as the rest of the code sees it.
@@ -64,11 +56,8 @@ impl Seal {
             village: r.village,
             holder: r.holder,
             inscription: r.inscription,
-            status: if r.status == "revoked" {
-                SealStatus::Revoked
-            } else {
-                SealStatus::Active
-            },
+            status: SealStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("seal status {:?}", r.status)))?,
         })
     }
 }

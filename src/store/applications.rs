@@ -4,48 +4,34 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
 use super::StoreError;
-
-/// A row of `applications` (without the secret hashes).
-#[derive(Debug, Clone)]
-pub struct ApplicationRow {
-    pub application_id: String,
-    pub number: String,
-    pub kind: String,
-    pub seal_id: String,
-    pub applicant_name: String,
-    pub fields_json: String,
-    pub status: String,
-    pub reject_reason: Option<String>,
-    pub reviewed_by: Option<String>,
-    pub document_id: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
+use crate::domain::{Application, ApplicationMove, ApplicationStatus};
 
 const COLS: &str = "application_id, number, kind, seal_id, applicant_name, fields_json, status, \
                     reject_reason, reviewed_by, document_id, created_at, updated_at";
 
-fn app_row(r: &AnyRow) -> Result<ApplicationRow, sqlx::Error> {
-    Ok(ApplicationRow {
-        application_id: r.try_get(0)?,
-        number: r.try_get(1)?,
-        kind: r.try_get(2)?,
-        seal_id: r.try_get(3)?,
-        applicant_name: r.try_get(4)?,
-        fields_json: r.try_get(5)?,
-        status: r.try_get(6)?,
-        reject_reason: r.try_get(7)?,
-        reviewed_by: r.try_get(8)?,
-        document_id: r.try_get(9)?,
-        created_at: r.try_get(10)?,
-        updated_at: r.try_get(11)?,
+fn app_row(r: &AnyRow) -> Result<Application, StoreError> {
+    let status: String = r.try_get("status")?;
+    Ok(Application {
+        application_id: r.try_get("application_id")?,
+        number: r.try_get("number")?,
+        kind: r.try_get("kind")?,
+        seal_id: r.try_get("seal_id")?,
+        applicant_name: r.try_get("applicant_name")?,
+        fields_json: r.try_get("fields_json")?,
+        status: ApplicationStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("application status {status:?}")))?,
+        reject_reason: r.try_get("reject_reason")?,
+        reviewed_by: r.try_get("reviewed_by")?,
+        document_id: r.try_get("document_id")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
     })
 }
 
 /// Insert a new application. The caller supplies the hashes of its secrets.
 pub async fn insert(
     tx: &mut sqlx::Transaction<'_, Any>,
-    a: &ApplicationRow,
+    a: &Application,
     tracking_sha256: &str,
     access_code_sha256: &str,
 ) -> Result<(), StoreError> {
@@ -62,7 +48,7 @@ pub async fn insert(
     .bind(a.seal_id.clone())
     .bind(a.applicant_name.clone())
     .bind(a.fields_json.clone())
-    .bind(a.status.clone())
+    .bind(a.status.as_str())
     .bind(a.created_at)
     .bind(a.updated_at)
     .execute(&mut **tx)
@@ -73,7 +59,7 @@ pub async fn insert(
 pub async fn get<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
-) -> Result<Option<ApplicationRow>, StoreError> {
+) -> Result<Option<Application>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLS} FROM applications WHERE application_id = $1"
     )))
@@ -86,7 +72,7 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
 pub async fn by_tracking<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     tracking_sha256: &str,
-) -> Result<Option<ApplicationRow>, StoreError> {
+) -> Result<Option<Application>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLS} FROM applications WHERE tracking_sha256 = $1"
     )))
@@ -101,7 +87,7 @@ pub async fn by_number_and_code<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     number: &str,
     access_code_sha256: &str,
-) -> Result<Option<ApplicationRow>, StoreError> {
+) -> Result<Option<Application>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLS} FROM applications WHERE number = $1 AND access_code_sha256 = $2"
     )))
@@ -117,13 +103,12 @@ pub async fn by_number_and_code<'e, E: Executor<'e, Database = Any>>(
 pub async fn list<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     seals: Option<&[String]>,
-    status: Option<&str>,
+    status: Option<ApplicationStatus>,
     limit: i64,
-) -> Result<Vec<ApplicationRow>, StoreError> {
+) -> Result<Vec<Application>, StoreError> {
     let mut sql = format!("SELECT {COLS} FROM applications WHERE 1 = 1");
     let mut n = 0;
-    if let Some(s) = status {
-        let _ = s;
+    if status.is_some() {
         n += 1;
         sql.push_str(&format!(" AND status = ${n}"));
     }
@@ -143,7 +128,7 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     ));
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     if let Some(s) = status {
-        q = q.bind(s.to_string());
+        q = q.bind(s.as_str());
     }
     if let Some(seals) = seals {
         for s in seals {
@@ -154,20 +139,20 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     Ok(rows.iter().map(app_row).collect::<Result<_, _>>()?)
 }
 
-/// Move an application from one of `from` to `to`. Returns false if it was
-/// in none of them (someone else moved it first). The UPDATE takes the row
-/// lock (PostgreSQL) or the write lock (SQLite) for the rest of the
-/// transaction, so it doubles as the claim on the application.
+/// Make move `by` on an application (from one of the states the table
+/// allows it from). Returns false if it was in none of them (someone else
+/// moved it first). The UPDATE takes the row lock (PostgreSQL) or the write
+/// lock (SQLite) for the rest of the transaction, so it doubles as the claim
+/// on the application.
 pub async fn transition(
     tx: &mut sqlx::Transaction<'_, Any>,
     id: &str,
-    from: &[&str],
-    to: &str,
+    by: ApplicationMove,
     reviewed_by: &str,
     reject_reason: Option<&str>,
     now: i64,
 ) -> Result<bool, StoreError> {
-    transition_with_document(tx, id, from, to, reviewed_by, reject_reason, None, now).await
+    transition_with_document(tx, id, by, reviewed_by, reject_reason, None, now).await
 }
 
 /// [`transition`], also recording the document issued for it.
@@ -175,28 +160,28 @@ pub async fn transition(
 pub async fn transition_with_document(
     tx: &mut sqlx::Transaction<'_, Any>,
     id: &str,
-    from: &[&str],
-    to: &str,
+    by: ApplicationMove,
     reviewed_by: &str,
     reject_reason: Option<&str>,
     document_id: Option<&str>,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let ph: Vec<String> = (0..from.len()).map(|i| format!("${}", 7 + i)).collect();
+    let t = by.transition();
+    let ph: Vec<String> = (0..t.from.len()).map(|i| format!("${}", 7 + i)).collect();
     let sql = format!(
         "UPDATE applications SET status = $1, reviewed_by = $2, reject_reason = $3, updated_at = $4, \
          document_id = COALESCE($6, document_id) WHERE application_id = $5 AND status IN ({})",
         ph.join(", ")
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(to.to_string())
+        .bind(t.to.as_str())
         .bind(reviewed_by.to_string())
         .bind(reject_reason.map(str::to_string))
         .bind(now)
         .bind(id.to_string())
         .bind(document_id.map(str::to_string));
-    for f in from {
-        q = q.bind((*f).to_string());
+    for f in t.from {
+        q = q.bind(f.as_str());
     }
     Ok(q.execute(&mut **tx).await?.rows_affected() == 1)
 }

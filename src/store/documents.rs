@@ -4,33 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
 use super::StoreError;
-
-/// A row of `documents` (the PDF is loaded separately).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct DocumentRow {
-    pub document_id: String,
-    pub number: String,
-    pub seal_id: String,
-    pub year: i64,
-    pub seq: i64,
-    pub kind: String,
-    pub holder: String,
-    #[serde(skip)]
-    pub fields_json: String,
-    #[serde(skip)]
-    pub code_sha256: String,
-    pub pdf_sha256: String,
-    pub pades_level: String,
-    pub cert_serial_hex: String,
-    pub issued_at: i64,
-    pub issued_by: String,
-    pub status: String,
-    pub voided_at: Option<i64>,
-    pub void_reason: Option<String>,
-    pub application_id: Option<String>,
-    /// SHA-256 (hex) over the first signature's byte range.
-    pub signed_digest: Option<String>,
-}
+use crate::domain::{DocumentMove, DocumentState, IssuedDocument};
 
 macro_rules! doc_cols {
     () => {
@@ -39,27 +13,29 @@ macro_rules! doc_cols {
     };
 }
 
-fn doc_row(r: &AnyRow) -> Result<DocumentRow, sqlx::Error> {
-    Ok(DocumentRow {
-        document_id: r.try_get(0)?,
-        number: r.try_get(1)?,
-        seal_id: r.try_get(2)?,
-        year: r.try_get(3)?,
-        seq: r.try_get(4)?,
-        kind: r.try_get(5)?,
-        holder: r.try_get(6)?,
-        fields_json: r.try_get(7)?,
-        code_sha256: r.try_get(8)?,
-        pdf_sha256: r.try_get(9)?,
-        pades_level: r.try_get(10)?,
-        cert_serial_hex: r.try_get(11)?,
-        issued_at: r.try_get(12)?,
-        issued_by: r.try_get(13)?,
-        status: r.try_get(14)?,
-        voided_at: r.try_get(15)?,
-        void_reason: r.try_get(16)?,
-        application_id: r.try_get(17)?,
-        signed_digest: r.try_get(18)?,
+fn doc_row(r: &AnyRow) -> Result<IssuedDocument, StoreError> {
+    let status: String = r.try_get("status")?;
+    Ok(IssuedDocument {
+        document_id: r.try_get("document_id")?,
+        number: r.try_get("number")?,
+        seal_id: r.try_get("seal_id")?,
+        year: r.try_get("year")?,
+        seq: r.try_get("seq")?,
+        kind: r.try_get("kind")?,
+        holder: r.try_get("holder")?,
+        fields_json: r.try_get("fields_json")?,
+        code_sha256: r.try_get("code_sha256")?,
+        pdf_sha256: r.try_get("pdf_sha256")?,
+        pades_level: r.try_get("pades_level")?,
+        cert_serial_hex: r.try_get("cert_serial_hex")?,
+        issued_at: r.try_get("issued_at")?,
+        issued_by: r.try_get("issued_by")?,
+        status: DocumentState::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("document status {status:?}")))?,
+        voided_at: r.try_get("voided_at")?,
+        void_reason: r.try_get("void_reason")?,
+        application_id: r.try_get("application_id")?,
+        signed_digest: r.try_get("signed_digest")?,
     })
 }
 
@@ -114,7 +90,7 @@ pub async fn claim_seq(
 
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    d: &DocumentRow,
+    d: &IssuedDocument,
     pdf: &[u8],
 ) -> Result<(), StoreError> {
     sqlx::query(concat!(
@@ -136,7 +112,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(d.cert_serial_hex.clone())
     .bind(d.issued_at)
     .bind(d.issued_by.clone())
-    .bind(d.status.clone())
+    .bind(d.status.as_str())
     .bind(d.voided_at)
     .bind(d.void_reason.clone())
     .bind(d.application_id.clone())
@@ -150,7 +126,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
 pub async fn get<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
-) -> Result<Option<DocumentRow>, StoreError> {
+) -> Result<Option<IssuedDocument>, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
         doc_cols!(),
@@ -166,7 +142,7 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
 pub async fn by_signed_digest<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     digest_hex: &str,
-) -> Result<Option<DocumentRow>, StoreError> {
+) -> Result<Option<IssuedDocument>, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
         doc_cols!(),
@@ -181,7 +157,7 @@ pub async fn by_signed_digest<'e, E: Executor<'e, Database = Any>>(
 pub async fn by_pdf_sha256<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     sha256_hex: &str,
-) -> Result<Option<DocumentRow>, StoreError> {
+) -> Result<Option<IssuedDocument>, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
         doc_cols!(),
@@ -196,7 +172,7 @@ pub async fn by_pdf_sha256<'e, E: Executor<'e, Database = Any>>(
 pub async fn by_number<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     number: &str,
-) -> Result<Option<DocumentRow>, StoreError> {
+) -> Result<Option<IssuedDocument>, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
         doc_cols!(),
@@ -226,12 +202,18 @@ pub async fn void<'e, E: Executor<'e, Database = Any>>(
     reason: &str,
     at: i64,
 ) -> Result<bool, StoreError> {
+    let t = DocumentMove::Void.transition();
+    let [from] = t.from else {
+        unreachable!("a document is voided from one state")
+    };
     let n = sqlx::query(
-        "UPDATE documents SET status = 'voided', voided_at = $1, void_reason = $2 WHERE document_id = $3 AND status = 'issued'",
+        "UPDATE documents SET status = $1, voided_at = $2, void_reason = $3 WHERE document_id = $4 AND status = $5",
     )
+    .bind(t.to.as_str())
     .bind(at)
     .bind(reason)
     .bind(id)
+    .bind(from.as_str())
     .execute(ex)
     .await?
     .rows_affected();

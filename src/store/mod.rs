@@ -8,6 +8,7 @@ pub mod applications;
 pub mod audit;
 pub mod ca;
 pub mod documents;
+pub mod login_attempts;
 pub mod meta;
 pub mod seals;
 pub mod users;
@@ -145,9 +146,7 @@ impl Store {
 }
 
 /// Unix seconds now.
-pub fn now_unix() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
+pub use crate::domain::now_unix;
 
 pub(crate) fn from_unix(t: i64) -> Result<time::OffsetDateTime, StoreError> {
     time::OffsetDateTime::from_unix_timestamp(t).map_err(|e| StoreError::Corrupt(e.to_string()))

@@ -129,46 +129,6 @@ pub async fn set_password<'e, E: Executor<'e, Database = Any>>(
     Ok(n == 1)
 }
 
-/// Record a failed login; returns the new failure count. Atomic, so several
-/// processes count together.
-pub async fn record_failure<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-    username: &str,
-) -> Result<i64, StoreError> {
-    let row = sqlx::query(
-        "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = $1 RETURNING failed_logins",
-    )
-    .bind(username)
-    .fetch_optional(ex)
-    .await?;
-    let Some(row) = row else { return Ok(0) };
-    Ok(row.try_get(0)?)
-}
-
-pub async fn set_locked_until<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-    username: &str,
-    until: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET locked_until = $1 WHERE username = $2")
-        .bind(until)
-        .bind(username)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
-pub async fn clear_failures<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-    username: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = 0 WHERE username = $1")
-        .bind(username)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
 // --- sessions ---
 
 pub async fn insert_session<'e, E: Executor<'e, Database = Any>>(

@@ -14,7 +14,7 @@ use super::status::{self, FailureInfo, PkiStatusInfo, TimeStampResp};
 
 use super::{ID_CT_TST_INFO, TsaError};
 use crate::crypto::{KeyRef, Signer, random_bytes, sha256};
-use crate::signed_data;
+use crate::signing::signed_data;
 
 /// The policy under which the district TSA issues tokens unless configured
 /// otherwise. A placeholder under an unassigned private-enterprise arc: an

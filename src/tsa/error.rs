@@ -1,4 +1,4 @@
-use crate::signed_data::SignedDataError;
+use crate::signing::signed_data::SignedDataError;
 
 /// Why a timestamp could not be obtained or issued.
 #[derive(Debug, thiserror::Error)]

@@ -38,6 +38,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: i64, message: String },
     /// 503: a dependency is down; retry later.
     Unavailable { code: &'static str, message: String },
+    /// 503 with a `Retry-After`: this kind of work is at capacity (the
+    /// request was turned away before it cost anything).
+    Busy { retry_after: i64, message: String },
     /// 500: logged, never shown.
     Internal(anyhow::Error),
 }
@@ -96,7 +99,7 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -133,6 +136,7 @@ impl ApiError {
                 None,
             ),
             Self::TooManyRequests { message, .. } => ("too_many_requests", message.clone(), None),
+            Self::Busy { message, .. } => ("busy", message.clone(), None),
             Self::Internal(_) => ("internal", "服务器内部错误，请稍后再试".to_string(), None),
             Self::InvalidFields(_) => ("invalid_field", String::new(), None),
         };
@@ -153,7 +157,7 @@ impl ApiError {
     }
 
     fn headers(&self, resp: &mut Response) {
-        if let Self::TooManyRequests { retry_after, .. } = self
+        if let Self::TooManyRequests { retry_after, .. } | Self::Busy { retry_after, .. } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after.max(&1).to_string())
         {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
@@ -255,6 +259,10 @@ impl From<AccountError> for ApiError {
             AccountError::Locked(secs) => Self::TooManyRequests {
                 retry_after: secs,
                 message: format!("登录失败次数过多，请 {} 分钟后再试", (secs + 59) / 60),
+            },
+            AccountError::Busy => Self::Busy {
+                retry_after: 1,
+                message: "登录请求过多，请稍后再试".into(),
             },
             AccountError::Invalid(m) => Self::Invalid {
                 field: "name".into(),

@@ -29,7 +29,7 @@ use tower_http::trace::TraceLayer;
 use crate::application::Catalog;
 use crate::configuration::Settings;
 use crate::document::Templates;
-use crate::installation::Installation;
+use crate::configuration::installation::Installation;
 use crate::issuance::Issuer;
 use crate::store::Store;
 
@@ -76,6 +76,9 @@ pub struct Inner {
     pub(crate) code_limiter: limiter::Limiter,
     pub(crate) login_limiter: limiter::Limiter,
     pub(crate) verify_slots: Arc<tokio::sync::Semaphore>,
+    /// Password hashing: one slot per core (or `login_concurrency`), a
+    /// short queue, the rest refused (each hash takes 19 MiB and a core).
+    pub(crate) hashing: crate::admission::Admission,
 }
 
 impl std::ops::Deref for AppState {
@@ -86,7 +89,11 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(services: Services) -> Self {
+    pub fn new(services: Services, settings: &Settings) -> Self {
+        let hashing_slots = match settings.login_concurrency {
+            0 => crate::admission::cores(),
+            n => n,
+        };
         let secure_cookies = services.public_url.starts_with("https://");
         Self(Arc::new(Inner {
             services,
@@ -96,6 +103,13 @@ impl AppState {
             // 50 failed logins per client per 10 minutes, across usernames.
             login_limiter: limiter::Limiter::new(50, 600),
             verify_slots: verification::slots(),
+            // Four waiting per slot, for at most two seconds: a login takes
+            // ~50 ms of one core, so a waiter is served or refused quickly.
+            hashing: crate::admission::Admission::new(
+                hashing_slots,
+                4 * hashing_slots,
+                std::time::Duration::from_secs(2),
+            ),
         }))
     }
     pub fn store(&self) -> &Store {
@@ -189,19 +203,20 @@ pub struct Application {
 
 impl Application {
     /// Open the installation in `settings`, load the templates and bind
-    /// `listen`.
-    pub async fn build(settings: &Settings, listen: SocketAddr) -> anyhow::Result<Self> {
-        Self::from_services(Services::open(settings).await?, listen).await
+    /// `settings.listen`.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::from_services(Services::open(settings).await?, settings).await
     }
 
-    /// Bind `listen` and prepare to serve `services`.
-    pub async fn from_services(services: Services, listen: SocketAddr) -> anyhow::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(listen).await?;
+    /// Bind `settings.listen` and prepare to serve `services` with the
+    /// limits in `settings`.
+    pub async fn from_services(services: Services, settings: &Settings) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(settings.listen).await?;
         let port = listener.local_addr()?.port();
         Ok(Self {
             listener,
             port,
-            router: router(AppState::new(services)),
+            router: router(AppState::new(services, settings)),
         })
     }
 

@@ -9,8 +9,8 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
 
 use super::{ApiError, AppState};
-use crate::records::StoreRegistry;
-use crate::store::documents::DocumentRow;
+use crate::issuance::records::StoreRegistry;
+use crate::domain::IssuedDocument;
 use crate::verify::{Report, TrustStore, VerifyOptions};
 
 /// Largest PDF accepted for verification (the request body limit of the
@@ -24,7 +24,7 @@ pub const CONCURRENT: usize = 8;
 /// A verification's result with what the registry knows of the document.
 pub struct Verified {
     pub report: Report,
-    pub record: Option<DocumentRow>,
+    pub record: Option<IssuedDocument>,
 }
 
 /// Verify `pdf` with the installation's trust anchor, CRL and registry.

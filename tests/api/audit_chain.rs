@@ -207,7 +207,7 @@ async fn audit_verify_names_the_first_edited_deleted_or_reordered_entry() {
 async fn timestamps_of_the_head_date_the_log_and_catch_a_rewritten_chain() {
     for b in backends() {
         let app = spawn_app(b, IssuerMode::Works).await;
-        let root = eseal::installation::Installation::open(&app.env.settings)
+        let root = eseal::configuration::installation::Installation::open(&app.env.settings)
             .await
             .unwrap()
             .pki

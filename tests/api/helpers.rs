@@ -9,7 +9,7 @@ use eseal::accounts::{self, Role};
 use eseal::application::Catalog;
 use eseal::document::Templates;
 use eseal::domain::SealId;
-use eseal::installation::Installation;
+use eseal::configuration::installation::Installation;
 use eseal::issuance::Issuer;
 use eseal::seal::{Roster, registry};
 use eseal::store::Store;
@@ -123,7 +123,9 @@ pub async fn spawn_app(backend: Backend, mode: IssuerMode) -> TestApp {
         issuer: issuer.clone(),
         public_url,
     };
-    let app = Application::from_services(services, SocketAddr::from(([127, 0, 0, 1], 0)))
+    let mut settings = env.settings.clone();
+    settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let app = Application::from_services(services, &settings)
         .await
         .expect("bind");
     let port = app.port();

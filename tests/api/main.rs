@@ -10,6 +10,7 @@ mod applications;
 mod audit_chain;
 mod auth;
 mod health;
+mod login_bounds;
 mod matrix;
 mod pages;
 mod verify;

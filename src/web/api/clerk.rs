@@ -10,7 +10,7 @@ use axum::{Json, Router};
 
 use super::{ApiJson, pdf_response};
 use crate::application::{
-    self as service, ApplicationView, Approval, DocumentView, Status, Submission, WalkIn,
+    self as service, ApplicationView, Approval, DocumentView, ApplicationStatus, Submission, WalkIn,
 };
 use crate::web::auth::ApiUser;
 use crate::web::{ApiError, AppState, ErrorBody};
@@ -44,7 +44,7 @@ pub async fn list_applications(
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(
-            Status::parse(s)
+            ApplicationStatus::parse(s)
                 .ok_or_else(|| ApiError::bad_request("invalid_status", "无效的状态筛选"))?,
         ),
     };
@@ -168,10 +168,7 @@ pub async fn document_pdf(
     ApiUser(a): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let d = service::document_for(state.store(), &a, &id).await?;
-    let pdf = crate::store::documents::pdf(&state.store().pool, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let (d, pdf) = service::document_pdf(state.store(), &a, &id).await?;
     Ok(pdf_response(&d.number, pdf))
 }
 

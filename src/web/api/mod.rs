@@ -67,7 +67,7 @@ where
         verify::verify,
         verify::status,
     ),
-    components(schemas(super::ErrorBody, crate::records::DocumentStatus)),
+    components(schemas(super::ErrorBody, crate::issuance::records::DocumentStatus)),
     modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use super::{ApiJson, pdf_response};
 use crate::application::{self as service, ApplicationView, KindSpec, Receipt, Submission};
 use crate::seal::Seal;
-use crate::store::now_unix;
+use crate::domain::now_unix;
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {
@@ -165,7 +165,7 @@ pub(crate) async fn lookup_by_code(
     peer: SocketAddr,
     number: &str,
     code: &str,
-) -> Result<crate::store::applications::ApplicationRow, ApiError> {
+) -> Result<crate::domain::Application, ApiError> {
     let now = now_unix();
     if let Some(wait) = state.code_limiter.check(peer.ip(), now) {
         return Err(ApiError::TooManyRequests {

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 
 use super::ApiJson;
 use crate::accounts::{self, Account, NewToken};
-use crate::store::now_unix;
+use crate::domain::now_unix;
 use crate::store::users::TokenRow;
 use crate::web::auth::{self, ApiUser, SESSION_COOKIE};
 use crate::web::{ApiError, AppState, ErrorBody};
@@ -75,7 +75,7 @@ pub(crate) async fn do_login(
         state.login_limiter.fail(peer.ip(), now);
         return Err(accounts::AccountError::BadCredentials.into());
     }
-    match accounts::authenticate(state.store(), username, password).await {
+    match accounts::authenticate(state.store(), &state.hashing, username, password).await {
         Ok(account) => {
             let (cookie, csrf) = accounts::start_session(state.store(), &account).await?;
             tracing::info!(role = account.role.as_str(), "login");

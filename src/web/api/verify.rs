@@ -8,8 +8,8 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use crate::records::{self, DocumentStatus};
-use crate::store::now_unix;
+use crate::issuance::records::{self, DocumentStatus};
+use crate::domain::now_unix;
 use crate::web::verification::{UPLOAD_LIMIT, read_pdf, verify_upload};
 use crate::web::{ApiError, AppState, ErrorBody};
 
@@ -67,7 +67,7 @@ pub(crate) async fn document_with_code(
     peer: SocketAddr,
     id: &str,
     code: &str,
-) -> Result<crate::store::documents::DocumentRow, ApiError> {
+) -> Result<crate::domain::IssuedDocument, ApiError> {
     let now = now_unix();
     if let Some(wait) = state.code_limiter.check(peer.ip(), now) {
         return Err(ApiError::TooManyRequests {

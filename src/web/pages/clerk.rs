@@ -12,7 +12,7 @@ use minijinja::context;
 
 use super::{PageError, PageForm, render};
 use crate::accounts;
-use crate::application::{self as service, ServiceError, Status};
+use crate::application::{self as service, ServiceError, ApplicationStatus};
 use crate::web::auth::{self, PageUser, SESSION_COOKIE, anon_csrf, check_anon_csrf};
 use crate::web::{ApiError, AppState};
 
@@ -63,7 +63,11 @@ async fn login(
             );
             Ok(resp)
         }
-        Err(e @ (ApiError::Unauthorized { .. } | ApiError::TooManyRequests { .. })) => {
+        Err(
+            e @ (ApiError::Unauthorized { .. }
+            | ApiError::TooManyRequests { .. }
+            | ApiError::Busy { .. }),
+        ) => {
             let status = e.status();
             let html = render(
                 "login.html",
@@ -109,7 +113,7 @@ async fn queue(
     user: PageUser,
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, PageError> {
-    let status = q.status.as_deref().and_then(Status::parse);
+    let status = q.status.as_deref().and_then(ApplicationStatus::parse);
     let rows = service::queue(state.store(), &user.account, status).await?;
     let mut apps = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -217,8 +221,8 @@ async fn void(
     let r = service::void(state.store(), &user.account, &document_id, &f.reason)
         .await
         .map(|_| ());
-    let app_id = match crate::store::documents::get(&state.store().pool, &document_id).await? {
-        Some(d) => d.application_id.unwrap_or(f.application_id),
+    let app_id = match service::application_of(state.store(), &document_id).await? {
+        Some(a) => a.unwrap_or(f.application_id),
         None => return Err(ApiError::NotFound.into()),
     };
     after_action(&state, &user, &app_id, r).await
@@ -229,9 +233,6 @@ async fn pdf(
     user: PageUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let d = service::document_for(state.store(), &user.account, &id).await?;
-    let pdf = crate::store::documents::pdf(&state.store().pool, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let (d, pdf) = service::document_pdf(state.store(), &user.account, &id).await?;
     Ok(crate::web::api::pdf_response(&d.number, pdf))
 }

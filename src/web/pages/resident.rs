@@ -145,7 +145,7 @@ async fn submit(
 
 async fn show_status(
     state: &AppState,
-    a: &crate::store::applications::ApplicationRow,
+    a: &crate::domain::Application,
     download_url: String,
 ) -> Result<Response, PageError> {
     let app = service::view(state.store(), state.catalog(), a).await?;

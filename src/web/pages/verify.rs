@@ -12,7 +12,7 @@ use axum::routing::get;
 use minijinja::context;
 
 use super::{PageError, render};
-use crate::domain::{IdNumber, PersonName};
+use crate::domain::{DocumentState, IdNumber, PersonName};
 use crate::verify::{Report, SignatureKind, TimeSource, Verdict};
 use crate::web::api::verify::{CodeQuery, document_with_code};
 use crate::web::verification::{UPLOAD_LIMIT, read_pdf, verify_upload};
@@ -145,8 +145,8 @@ async fn verify(State(state): State<AppState>, req: Request) -> Result<Response,
             number => d.number,
             kind => state.catalog().kind(&d.kind).map_or_else(|| d.kind.clone(), |k| k.title.clone()),
             holder => d.holder,
-            status => if d.status == "voided" { "已作废" } else { "有效" },
-            voided => d.status == "voided",
+            status => if d.status == DocumentState::Voided { "已作废" } else { "有效" },
+            voided => d.status == DocumentState::Voided,
             void_reason => d.void_reason,
         }
     });
@@ -198,7 +198,7 @@ async fn landing(
         "landing.html",
         context! {
             number => d.number, kind, holder => d.holder, issued_at => d.issued_at,
-            voided => d.status == "voided", voided_at => d.voided_at, void_reason => d.void_reason,
+            voided => d.status == DocumentState::Voided, voided_at => d.voided_at, void_reason => d.void_reason,
             name, id_number, level => d.pades_level,
             image => seal_image(&state.services.issuer.font, &d.holder),
             download => format!("/v/{}/document.pdf?c={}", d.document_id, q.c.trim().to_ascii_uppercase()),
@@ -214,7 +214,7 @@ async fn landing_pdf(
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, PageError> {
     let d = document_with_code(&state, peer, &id, &q.c).await?;
-    let pdf = crate::store::documents::pdf(&state.store().pool, &d.document_id)
+    let pdf = crate::issuance::records::pdf(state.store(), &d)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(crate::web::api::pdf_response(&d.number, pdf))

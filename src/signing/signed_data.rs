@@ -21,7 +21,7 @@ use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
 
 use crate::crypto::{CryptoError, KeyRef, Signer};
-use crate::ess::{ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2};
+use crate::signing::ess::{ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2};
 
 /// Why a SignedData could not be built.
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,11 @@
 //! capitals (`public_url` -> `ESEAL_PUBLIC_URL`). An unknown key in the file
 //! is an error, so a typo cannot silently leave a default in force; a bad
 //! value names its key and where it came from.
+//!
+//! [`installation`] opens what the settings point at (database, signing
+//! core, PKI) as one [`installation::Installation`].
+
+pub mod installation;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -57,6 +62,9 @@ pub struct Settings {
     pub font: String,
     /// How often the audit tree's root is timestamped.
     pub audit_anchor_secs: u64,
+    /// Password hashes (argon2id, 19 MiB each) computed at once; 0: one per
+    /// core. Logins beyond these and a short queue are answered 503.
+    pub login_concurrency: usize,
 }
 
 impl Default for Settings {
@@ -78,6 +86,7 @@ impl Default for Settings {
             templates: None,
             font: DEFAULT_FONT.into(),
             audit_anchor_secs: 3600,
+            login_concurrency: 0,
         }
     }
 }
@@ -99,6 +108,7 @@ pub const KEYS: &[&str] = &[
     "templates",
     "font",
     "audit_anchor_secs",
+    "login_concurrency",
 ];
 
 /// A setting that could not be taken, naming its key and source.
@@ -244,6 +254,7 @@ impl Settings {
             "templates" => self.templates = some(value).map(PathBuf::from),
             "font" => self.font = some(value).unwrap_or_else(|| DEFAULT_FONT.into()),
             "audit_anchor_secs" => self.audit_anchor_secs = parse_secs(value)?,
+            "login_concurrency" => self.login_concurrency = parse_count(value)?,
             other => return Err(format!("unknown setting {other:?}")),
         }
         Ok(())
@@ -275,6 +286,11 @@ fn parse_secs(v: &str) -> Result<u64, String> {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(format!("{v:?} is not a positive number of seconds")),
     }
+}
+
+fn parse_count(v: &str) -> Result<usize, String> {
+    v.parse::<usize>()
+        .map_err(|_| format!("{v:?} is not a whole number"))
 }
 
 fn parse_oid(v: &str) -> Result<der::asn1::ObjectIdentifier, String> {

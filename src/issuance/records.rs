@@ -2,8 +2,10 @@
 //! in force, voided? Backs the verifier's [`Registry`] hook inside the
 //! service, and the status endpoint (the document-level OCSP).
 
+use crate::domain::DocumentState;
 use crate::issuance::verification_code_matches;
-use crate::store::documents::{self, DocumentRow};
+use crate::domain::IssuedDocument;
+use crate::store::documents;
 use crate::store::{Store, StoreError};
 use crate::verify::{Registry, RegistryQuery, RegistryStatus};
 
@@ -33,10 +35,10 @@ fn rfc3339(t: i64) -> String {
         .unwrap_or_else(|| t.to_string())
 }
 
-impl From<&DocumentRow> for DocumentStatus {
-    fn from(d: &DocumentRow) -> Self {
+impl From<&IssuedDocument> for DocumentStatus {
+    fn from(d: &IssuedDocument) -> Self {
         Self {
-            status: if d.status == "voided" {
+            status: if d.status == DocumentState::Voided {
                 "voided"
             } else {
                 "valid"
@@ -60,7 +62,7 @@ pub async fn with_code(
     store: &Store,
     id: &str,
     code: &str,
-) -> Result<Option<DocumentRow>, StoreError> {
+) -> Result<Option<IssuedDocument>, StoreError> {
     if id.len() > 64 || code.is_empty() || code.len() > 16 {
         return Ok(None);
     }
@@ -72,7 +74,7 @@ pub async fn with_code(
 
 /// Look a verified file up: by the whole file's hash, else by the digest
 /// its first signature covers (later updates change the file hash).
-pub async fn lookup(store: &Store, q: &RegistryQuery) -> Result<Option<DocumentRow>, StoreError> {
+pub async fn lookup(store: &Store, q: &RegistryQuery) -> Result<Option<IssuedDocument>, StoreError> {
     if let Some(d) = documents::by_pdf_sha256(&store.pool, &hex::encode(q.file_sha256)).await? {
         return Ok(Some(d));
     }
@@ -83,8 +85,8 @@ pub async fn lookup(store: &Store, q: &RegistryQuery) -> Result<Option<DocumentR
 }
 
 /// The registry answer for a document row.
-pub fn status_of(d: &DocumentRow) -> RegistryStatus {
-    if d.status == "voided" {
+pub fn status_of(d: &IssuedDocument) -> RegistryStatus {
+    if d.status == DocumentState::Voided {
         RegistryStatus::Voided {
             document_number: d.number.clone(),
             at: d.voided_at.map(rfc3339).unwrap_or_default(),
@@ -105,7 +107,7 @@ pub fn status_of(d: &DocumentRow) -> RegistryStatus {
 pub struct StoreRegistry {
     store: Store,
     handle: tokio::runtime::Handle,
-    found: std::sync::Mutex<Option<DocumentRow>>,
+    found: std::sync::Mutex<Option<IssuedDocument>>,
 }
 
 impl StoreRegistry {
@@ -117,7 +119,7 @@ impl StoreRegistry {
         }
     }
     /// The document row the last lookup found.
-    pub fn found(&self) -> Option<DocumentRow> {
+    pub fn found(&self) -> Option<IssuedDocument> {
         self.found.lock().ok().and_then(|g| g.clone())
     }
 }
@@ -139,4 +141,9 @@ impl Registry for StoreRegistry {
             }
         }
     }
+}
+
+/// The sealed PDF of a document on record.
+pub async fn pdf(store: &Store, d: &IssuedDocument) -> Result<Option<Vec<u8>>, StoreError> {
+    documents::pdf(&store.pool, &d.document_id).await
 }
