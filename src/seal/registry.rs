@@ -382,13 +382,11 @@ pub async fn current_crl(
     pki: &Pki,
 ) -> Result<Vec<u8>, RegistryError> {
     use base64::Engine;
-    if let Some(b64) = meta::get(&store.pool, CRL_META).await? {
-        if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64) {
-            if crl_is_fresh(&der) {
+    if let Some(b64) = meta::get(&store.pool, CRL_META).await?
+        && let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64)
+            && crl_is_fresh(&der) {
                 return Ok(der);
             }
-        }
-    }
     let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     let der = refresh_crl_in(&mut tx, signer, pki).await?;
     tx.commit().await.map_err(StoreError::from)?;

@@ -66,7 +66,7 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
     .bind(id)
     .fetch_optional(ex)
     .await?;
-    Ok(row.as_ref().map(app_row).transpose()?)
+    row.as_ref().map(app_row).transpose()
 }
 
 pub async fn by_tracking<'e, E: Executor<'e, Database = Any>>(
@@ -79,7 +79,7 @@ pub async fn by_tracking<'e, E: Executor<'e, Database = Any>>(
     .bind(tracking_sha256)
     .fetch_optional(ex)
     .await?;
-    Ok(row.as_ref().map(app_row).transpose()?)
+    row.as_ref().map(app_row).transpose()
 }
 
 /// The application with this number, if `access_code_sha256` matches it.
@@ -95,7 +95,7 @@ pub async fn by_number_and_code<'e, E: Executor<'e, Database = Any>>(
     .bind(access_code_sha256)
     .fetch_optional(ex)
     .await?;
-    Ok(row.as_ref().map(app_row).transpose()?)
+    row.as_ref().map(app_row).transpose()
 }
 
 /// Applications to the given seals (all seals when `seals` is `None`),
@@ -136,7 +136,7 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
         }
     }
     let rows = q.bind(limit).fetch_all(ex).await?;
-    Ok(rows.iter().map(app_row).collect::<Result<_, _>>()?)
+    rows.iter().map(app_row).collect::<Result<_, _>>()
 }
 
 /// Make move `by` on an application (from one of the states the table

@@ -134,13 +134,12 @@ fn ess_status(
     let certs = Reader::new(v.content).expect(asn1::SEQUENCE, "ESS certs")?;
     let first = Reader::new(certs.content).expect(asn1::SEQUENCE, "ESSCertIDv2")?;
     let mut r = Reader::new(first.content);
-    if let Some(alg) = r.optional(asn1::SEQUENCE)? {
-        if alg_oid(alg)? != oids::SHA256.as_bytes() {
+    if let Some(alg) = r.optional(asn1::SEQUENCE)?
+        && alg_oid(alg)? != oids::SHA256.as_bytes() {
             return Err(CmsError::Unsupported(
                 "signing-certificate-v2 hash other than SHA-256",
             ));
         }
-    }
     let hash = r.expect(asn1::OCTET_STRING, "ESS certHash")?.content;
     if hash != crypto::sha256(cert_der) {
         return Err(CmsError::EssMismatch);
