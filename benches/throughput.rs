@@ -133,15 +133,14 @@ fn main() -> anyhow::Result<()> {
         &public_key,
         time::OffsetDateTime::now_utc(),
     )?;
-    let crl = rt.block_on(eseal::seal::registry::current_crl(
+    let eseal::seal::crl_publication::Crls {
+        seal_ca: crl,
+        root: root_crl,
+    } = rt.block_on(eseal::seal::crl_publication::publish_due(
         &inst.store,
         &ks,
         &inst.pki,
-    ))?;
-    let root_crl = rt.block_on(eseal::seal::registry::current_root_crl(
-        &inst.store,
-        &ks,
-        &inst.pki,
+        "bench",
     ))?;
     let tsa = inst.timestamp_authority()?;
 

@@ -187,12 +187,14 @@ async fn openssl_verifies_the_chain_and_parses_the_crl() {
         &inst.pki,
         "320707100002-01",
         RevocationReason::KeyCompromise,
+        "test",
     )
     .await
     .unwrap();
-    let crl = registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
+    let crl = eseal::seal::crl_publication::publish_due(&inst.store, inst.signer.as_ref(), &inst.pki, "test")
         .await
-        .unwrap();
+        .unwrap()
+        .seal_ca;
     std::fs::write(d.join("crl.der"), &crl).unwrap();
     let (ok, out, err) = run(std::process::Command::new(&openssl)
         .args(["crl", "-inform", "DER", "-noout", "-text", "-in"])
@@ -372,7 +374,7 @@ async fn rotation_keeps_the_old_cert_known() {
         let (env, inst) = provisioned(b).await;
         let id = "320707100000-01";
         let old = registry::signing_material(&inst.store, id).await.unwrap();
-        let c = registry::rotate(&inst.store, inst.signer.as_ref(), &inst.pki, id)
+        let c = registry::rotate(&inst.store, inst.signer.as_ref(), &inst.pki, id, "test")
             .await
             .unwrap();
         assert_eq!(c.generation, 2);

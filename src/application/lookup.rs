@@ -34,17 +34,65 @@ pub async fn by_code(
     Ok(apps::by_number_and_code(&store.pool, number, &code_hash(number, &code)).await?)
 }
 
-/// The review queue: a clerk's seals, or everything for an admin.
+/// Most applications in one page of the queue.
+pub const MAX_PAGE: i64 = 200;
+
+/// One page of the review queue: a clerk's seals, or everything for an
+/// admin, oldest first. `page` counts from 1.
 pub async fn queue(
     store: &Store,
     account: &Account,
     status: Option<ApplicationStatus>,
+    page: i64,
+    per_page: i64,
 ) -> Result<Vec<Application>, ServiceError> {
-    let seals = match account.role {
+    let per_page = per_page.clamp(1, MAX_PAGE);
+    let offset = (page.max(1) - 1).saturating_mul(per_page);
+    Ok(apps::list(&store.pool, queue_seals(account), status, per_page, offset).await?)
+}
+
+fn queue_seals(account: &Account) -> Option<&[String]> {
+    match account.role {
         crate::accounts::Role::Admin => None,
         crate::accounts::Role::Clerk => Some(account.seals.as_slice()),
-    };
-    Ok(apps::list(&store.pool, seals, status, 500).await?)
+    }
+}
+
+/// How many applications of the queue are in each status.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct QueueCounts {
+    pub submitted: i64,
+    pub under_review: i64,
+    pub issued: i64,
+    pub rejected: i64,
+}
+
+impl QueueCounts {
+    /// The count of one status (`None`: all).
+    pub fn of(&self, status: Option<ApplicationStatus>) -> i64 {
+        match status {
+            Some(ApplicationStatus::Submitted) => self.submitted,
+            Some(ApplicationStatus::UnderReview) => self.under_review,
+            Some(ApplicationStatus::Issued) => self.issued,
+            Some(ApplicationStatus::Rejected) => self.rejected,
+            None => self.submitted + self.under_review + self.issued + self.rejected,
+        }
+    }
+}
+
+/// The number of applications per status in an account's queue.
+pub async fn queue_counts(store: &Store, account: &Account) -> Result<QueueCounts, ServiceError> {
+    let mut c = QueueCounts::default();
+    for (status, n) in apps::counts(&store.pool, queue_seals(account)).await? {
+        match ApplicationStatus::parse(&status) {
+            Some(ApplicationStatus::Submitted) => c.submitted = n,
+            Some(ApplicationStatus::UnderReview) => c.under_review = n,
+            Some(ApplicationStatus::Issued) => c.issued = n,
+            Some(ApplicationStatus::Rejected) => c.rejected = n,
+            None => {}
+        }
+    }
+    Ok(c)
 }
 
 /// A document a reader may see.

@@ -27,9 +27,10 @@ pub use approve::approve;
 pub use form::{Catalog, FieldView, KindSpec, from_form_pairs};
 pub use access::get_readable;
 pub use lookup::{
-    application_of, by_code, by_tracking, document_for, document_pdf, pdf_of, queue,
+    MAX_PAGE, QueueCounts, application_of, by_code, by_tracking, document_for, document_pdf,
+    pdf_of, queue, queue_counts,
 };
-pub use review::{accept, reject, void};
+pub use review::{BulkRejected, MAX_BULK, accept, reject, reject_many, void};
 pub use submit::{issue_walk_in, submit};
 pub use views::{ApplicationView, Approval, DocumentView, Receipt, Submission, WalkIn, view};
 

@@ -99,6 +99,93 @@ pub async fn reject(
     Ok(())
 }
 
+/// Most applications one bulk rejection may name.
+pub const MAX_BULK: usize = 500;
+
+/// What a bulk rejection did.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct BulkRejected {
+    /// The applications rejected now.
+    pub rejected: Vec<String>,
+    /// Those left as they were: already decided, or unknown.
+    pub skipped: Vec<String>,
+}
+
+/// Reject many applications with one reason (a flood of junk), in one
+/// transaction: each is audited like a single rejection, plus one
+/// `application.bulk_reject` entry with the counts. Every application must
+/// be one the clerk may act on; one that is not refuses the whole request
+/// (and is audited as a denial).
+pub async fn reject_many(
+    store: &Store,
+    account: &Account,
+    ids: &[String],
+    reason: &str,
+) -> Result<BulkRejected, ServiceError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(reason_error("请填写不通过的原因（不超过 200 字）"));
+    }
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(ServiceError::Invalid(vec![FieldError {
+            field: "ids".into(),
+            label: "申请".into(),
+            message: format!("请选择 1 到 {MAX_BULK} 件申请"),
+        }]));
+    }
+    let mut found = Vec::with_capacity(ids.len());
+    let mut out = BulkRejected::default();
+    for id in ids {
+        match get_actionable(store, account, id, "reject").await {
+            Ok(a) => found.push(a),
+            Err(ServiceError::NotFound) => out.skipped.push(id.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    let now = now_unix();
+    let actor = account.actor();
+    let mut tx = store.begin_write().await?;
+    let mut done = Vec::with_capacity(found.len());
+    for a in &found {
+        if apps::transition(
+            &mut tx,
+            &a.application_id,
+            ApplicationMove::Reject,
+            &account.username,
+            Some(reason),
+            now,
+        )
+        .await?
+        {
+            out.rejected.push(a.application_id.clone());
+            done.push(a);
+        } else {
+            out.skipped.push(a.application_id.clone());
+        }
+    }
+    let mut events: Vec<Event<'_>> = done
+        .iter()
+        .map(|a| Event {
+            actor: &actor,
+            action: "application.reject",
+            seal_id: Some(&a.seal_id),
+            application_id: Some(&a.application_id),
+            detail: reason,
+            ..Default::default()
+        })
+        .collect();
+    let detail = format!("rejected={} skipped={}", out.rejected.len(), out.skipped.len());
+    events.push(Event {
+        actor: &actor,
+        action: "application.bulk_reject",
+        detail: &detail,
+        ..Default::default()
+    });
+    audit::append_all(&mut tx, &events, now).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
 /// Void an issued document with a reason; verification reflects it at once.
 pub async fn void(
     store: &Store,

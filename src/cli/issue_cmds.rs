@@ -75,10 +75,14 @@ pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32>
 pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i32> {
     let inst = Installation::open(settings).await?;
     let m = registry::signing_material(&inst.store, &a.seal).await?;
-    let crl = registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki).await?;
-    let root_crl =
-        crate::seal::registry::current_root_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
-            .await?;
+    let crate::seal::crl_publication::Crls { seal_ca: crl, root: root_crl } =
+        crate::seal::crl_publication::publish_due(
+            &inst.store,
+            inst.signer.as_ref(),
+            &inst.pki,
+            "cli",
+        )
+        .await?;
     inst.store.close().await;
     let tsa = tsa_client(&inst)?;
     let font = crate::font::load(&settings.font)?;

@@ -52,9 +52,15 @@ pub async fn run(settings: &Settings, cmd: PkiCommand) -> anyhow::Result<i32> {
             )
         }
         PkiCommand::Crl { pem, out } => {
-            let der =
-                crate::seal::registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
-                    .await?;
+            // Signed now (audited) only if missing or past half its life.
+            let der = crate::seal::crl_publication::publish_due(
+                &inst.store,
+                inst.signer.as_ref(),
+                &inst.pki,
+                "cli",
+            )
+            .await?
+            .seal_ca;
             let bytes = if pem {
                 pem_block("X509 CRL", &der).into_bytes()
             } else {

@@ -189,11 +189,11 @@ async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> 
         }
         SealCommand::Revoke { id, reason } => {
             let reason = RevocationReason::parse(&reason).map_err(anyhow::Error::msg)?;
-            registry::revoke(&inst.store, signer, &inst.pki, &id, reason).await?;
+            registry::revoke(&inst.store, signer, &inst.pki, &id, reason, "cli").await?;
             println!("revoked {id} ({}); the CRL now lists it", reason.as_str());
         }
         SealCommand::Rotate { id } => {
-            let c = registry::rotate(&inst.store, signer, &inst.pki, &id).await?;
+            let c = registry::rotate(&inst.store, signer, &inst.pki, &id, "cli").await?;
             println!(
                 "rotated {id}: generation {} serial {}",
                 c.generation, c.serial_hex
@@ -255,7 +255,7 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
         println!("  {name:<15} {role:<6} {}", seal_ids.join(" "));
     }
     let base = inst.public_url.trim_end_matches('/').to_string();
-    let pending = crate::store::applications::list(&inst.store.pool, None, None, 1).await?;
+    let pending = crate::store::applications::list(&inst.store.pool, None, None, 1, 0).await?;
     if pending.is_empty() {
         println!("sample applications (private tracking links):");
         let templates = std::sync::Arc::new(crate::document::Templates::configured(

@@ -38,6 +38,29 @@ fn spawn_audit_anchoring(services: &crate::web::Services, secs: u64) {
     });
 }
 
+/// Forget rate-limit windows and login counts untouched for a day (bounds
+/// the tables under floods of made-up clients and usernames), hourly.
+fn spawn_purging(services: &crate::web::Services) {
+    let store = services.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let before = crate::store::now_unix() - 86_400;
+            let done = async {
+                let mut tx = store.begin_write().await?;
+                crate::store::rate_limits::purge(&mut **tx, before).await?;
+                crate::store::login_attempts::purge(&mut **tx, before).await?;
+                tx.commit().await?;
+                Ok::<_, crate::store::StoreError>(())
+            };
+            if let Err(e) = done.await {
+                tracing::warn!(error = %e, "rate limits not purged");
+            }
+        }
+    });
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on [env ESEAL_LISTEN; default 127.0.0.1:8080].
@@ -69,6 +92,10 @@ pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<i32> 
     init_tracing(&settings.log, settings.log_json);
     let services = crate::web::Services::open(&settings).await?;
     spawn_audit_anchoring(&services, settings.audit_anchor_secs);
+    tokio::spawn(crate::seal::crl_publication::run_schedule(
+        services.issuer.inst.clone(),
+    ));
+    spawn_purging(&services);
     let app = Application::from_services(services, &settings).await?;
     let addr = SocketAddr::new(settings.listen.ip(), app.port());
     tracing::info!(%addr, "serving");

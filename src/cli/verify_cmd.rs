@@ -39,7 +39,7 @@ async fn installation_trust(settings: &Settings) -> (Option<Vec<u8>>, Vec<Vec<u8
         .ok()
         .flatten()
         .map(|m| m.cert_der);
-    let crls = crate::seal::registry::published_crls(&store)
+    let crls = crate::seal::crl_publication::published(&store)
         .await
         .unwrap_or_default();
     store.close().await;

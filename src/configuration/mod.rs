@@ -65,6 +65,31 @@ pub struct Settings {
     /// Password hashes (argon2id, 19 MiB each) computed at once; 0: one per
     /// core. Logins beyond these and a short queue are answered 503.
     pub login_concurrency: usize,
+    /// Uploads verified at once (each holds its body, up to 32 MiB); 0: two
+    /// per core. Beyond these and a short queue: 503 before the body is read.
+    pub verify_concurrency: usize,
+    /// How long a whole verify upload may take to arrive.
+    pub upload_timeout_secs: u64,
+    /// Connections served at once; when full, the one idle longest is
+    /// closed to make room. Clamped below the process's file limit.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout_secs: u64,
+    /// A connection with no request in progress for this long is closed.
+    pub idle_timeout_secs: u64,
+    /// The longest pause while a client sends a request body.
+    pub body_timeout_secs: u64,
+    /// Proxies (addresses or blocks) whose `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` are believed; comma-separated. Empty: none.
+    pub trusted_proxies: Vec<crate::domain::Cidr>,
+    /// Login attempts per client (IPv4 address, IPv6 /64) per 10 minutes.
+    pub logins_per_client_10min: i64,
+    /// Wrong access or verification codes per client per 10 minutes.
+    pub code_guesses_per_client_10min: i64,
+    /// Anonymous applications per client per hour.
+    pub applications_per_client_hour: i64,
+    /// Applications per applicant ID number per day.
+    pub applications_per_id_number_day: i64,
 }
 
 impl Default for Settings {
@@ -87,6 +112,17 @@ impl Default for Settings {
             font: DEFAULT_FONT.into(),
             audit_anchor_secs: 3600,
             login_concurrency: 0,
+            verify_concurrency: 0,
+            upload_timeout_secs: 60,
+            max_connections: 2048,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            body_timeout_secs: 15,
+            trusted_proxies: Vec::new(),
+            logins_per_client_10min: 50,
+            code_guesses_per_client_10min: 20,
+            applications_per_client_hour: 30,
+            applications_per_id_number_day: 5,
         }
     }
 }
@@ -109,6 +145,17 @@ pub const KEYS: &[&str] = &[
     "font",
     "audit_anchor_secs",
     "login_concurrency",
+    "verify_concurrency",
+    "upload_timeout_secs",
+    "max_connections",
+    "header_read_timeout_secs",
+    "idle_timeout_secs",
+    "body_timeout_secs",
+    "trusted_proxies",
+    "logins_per_client_10min",
+    "code_guesses_per_client_10min",
+    "applications_per_client_hour",
+    "applications_per_id_number_day",
 ];
 
 /// A setting that could not be taken, naming its key and source.
@@ -256,6 +303,35 @@ impl Settings {
             "font" => self.font = some(value).unwrap_or_else(|| DEFAULT_FONT.into()),
             "audit_anchor_secs" => self.audit_anchor_secs = parse_secs(value)?,
             "login_concurrency" => self.login_concurrency = parse_count(value)?,
+            "verify_concurrency" => self.verify_concurrency = parse_count(value)?,
+            "upload_timeout_secs" => self.upload_timeout_secs = parse_secs(value)?,
+            "max_connections" => {
+                self.max_connections = match parse_count(value)? {
+                    0 => return Err("must be at least 1".into()),
+                    n => n,
+                }
+            }
+            "header_read_timeout_secs" => self.header_read_timeout_secs = parse_secs(value)?,
+            "idle_timeout_secs" => self.idle_timeout_secs = parse_secs(value)?,
+            "body_timeout_secs" => self.body_timeout_secs = parse_secs(value)?,
+            "trusted_proxies" => {
+                self.trusted_proxies = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(crate::domain::Cidr::parse)
+                    .collect::<Result<_, _>>()?
+            }
+            "logins_per_client_10min" => self.logins_per_client_10min = parse_limit(value)?,
+            "code_guesses_per_client_10min" => {
+                self.code_guesses_per_client_10min = parse_limit(value)?
+            }
+            "applications_per_client_hour" => {
+                self.applications_per_client_hour = parse_limit(value)?
+            }
+            "applications_per_id_number_day" => {
+                self.applications_per_id_number_day = parse_limit(value)?
+            }
             other => return Err(format!("unknown setting {other:?}")),
         }
         Ok(())
@@ -286,6 +362,13 @@ fn parse_secs(v: &str) -> Result<u64, String> {
     match v.parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(format!("{v:?} is not a positive number of seconds")),
+    }
+}
+
+fn parse_limit(v: &str) -> Result<i64, String> {
+    match v.parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{v:?} is not a positive number")),
     }
 }
 

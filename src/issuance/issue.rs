@@ -126,8 +126,10 @@ async fn current_crls(ctx: &IssueContext<'_>) -> Result<(Vec<u8>, Vec<u8>), Issu
         return Ok((crl.clone(), root.clone()));
     }
     let (store, signer, pki) = (&ctx.inst.store, ctx.inst.signer.as_ref(), &ctx.inst.pki);
-    let crl = registry::current_crl(store, signer, pki).await?;
-    let root = registry::current_root_crl(store, signer, pki).await?;
+    // The published CRLs; signed here (audited) only if the service's
+    // schedule has not published them (an offline `eseal issue`).
+    let crate::seal::crl_publication::Crls { seal_ca: crl, root } =
+        crate::seal::crl_publication::publish_due(store, signer, pki, "system").await?;
     if let Some(cache) = ctx.crls
         && let Ok(mut guard) = cache.0.lock()
     {

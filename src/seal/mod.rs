@@ -2,6 +2,7 @@
 //! and rotates them, and their appearance.
 
 pub mod appearance;
+pub mod crl_publication;
 pub mod registry;
 pub mod roster;
 

@@ -1,5 +1,6 @@
-//! The seal registry: provisioning from a roster, revocation, rotation, and
-//! the seal CA's CRL. CPU work (key generation, cert issuance) happens before
+//! The seal registry: provisioning from a roster, revocation and rotation
+//! (each audited; a revocation re-publishes the seal CA's CRL, see
+//! [`super::crl_publication`]). CPU work (key generation, cert issuance) happens before
 //! the database transaction; each operation commits in one transaction, so a
 //! failure leaves nothing half-written.
 
@@ -10,9 +11,10 @@ use time::OffsetDateTime;
 use super::roster::{Roster, RosterRow};
 use crate::crypto::{KeyRef, Signer};
 use crate::domain::{SealId, SealLevel, SealStatus};
-use crate::pki::{CertInfo, Pki, PkiError, RevocationReason, RevokedEntry, SealSubject};
+use crate::audit::{self, Event};
+use crate::pki::{CertInfo, Pki, PkiError, RevocationReason, SealSubject};
 use crate::store::seals::{self, CertRow, SealRow};
-use crate::store::{Store, StoreError, meta};
+use crate::store::{Store, StoreError};
 
 /// Errors from registry operations.
 #[derive(Debug, thiserror::Error)]
@@ -282,6 +284,7 @@ pub async fn revoke(
     pki: &Pki,
     id: &str,
     reason: RevocationReason,
+    actor: &str,
 ) -> Result<(), RegistryError> {
     let mut tx = store.begin_write().await.map_err(StoreError::from)?;
     let seal = seals::get_seal(&mut **tx, id)
@@ -290,8 +293,22 @@ pub async fn revoke(
     if seal.status == "revoked" {
         return Err(RegistryError::AlreadyRevoked(id.into()));
     }
-    seals::revoke_current(&mut tx, id, reason.as_str(), crate::store::now_unix()).await?;
-    refresh_crl_in(&mut tx, signer, pki).await?;
+    let now = crate::store::now_unix();
+    seals::revoke_current(&mut tx, id, reason.as_str(), now).await?;
+    let detail = format!("reason={}", reason.as_str());
+    audit::append(
+        &mut tx,
+        &Event {
+            actor,
+            action: "seal.revoke",
+            seal_id: Some(id),
+            detail: &detail,
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    super::crl_publication::publish_seal_ca_in(&mut tx, signer, pki, actor).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -303,6 +320,7 @@ pub async fn rotate(
     signer: &dyn Signer,
     pki: &Pki,
     id: &str,
+    actor: &str,
 ) -> Result<CertRow, RegistryError> {
     let row = seals::get_seal(&store.pool, id)
         .await?
@@ -330,127 +348,20 @@ pub async fn rotate(
     )?;
     seals::supersede_current(&mut tx, id).await?;
     seals::insert_cert(&mut **tx, &cert, &key).await?;
+    // The seal CA's key signed the new cert: audited like every key use.
+    let detail = format!("generation={generation} serial={}", cert.serial_hex);
+    audit::append(
+        &mut tx,
+        &Event {
+            actor,
+            action: "seal.rotate",
+            seal_id: Some(id),
+            detail: &detail,
+            ..Default::default()
+        },
+        crate::store::now_unix(),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(cert)
-}
-
-const CRL_META: &str = "crl_der_b64";
-const CRL_NUMBER_META: &str = "crl_number";
-
-async fn refresh_crl_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    signer: &dyn Signer,
-    pki: &Pki,
-) -> Result<Vec<u8>, RegistryError> {
-    use base64::Engine;
-    let number: u64 = meta::get(&mut **tx, CRL_NUMBER_META)
-        .await?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        + 1;
-    let revoked = seals::revoked_certs(&mut **tx)
-        .await?
-        .into_iter()
-        .map(|c| {
-            Ok(RevokedEntry {
-                serial: hex::decode(&c.serial_hex)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                revoked_at: crate::store::from_unix(c.revoked_at.unwrap_or(c.created_at))?,
-                reason: RevocationReason::parse(
-                    c.revoke_reason.as_deref().unwrap_or("unspecified"),
-                )
-                .unwrap_or(RevocationReason::Unspecified),
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let der = pki.crl(signer, &revoked, number, OffsetDateTime::now_utc())?;
-    meta::set(&mut **tx, CRL_NUMBER_META, &number.to_string()).await?;
-    meta::set(
-        &mut **tx,
-        CRL_META,
-        &base64::engine::general_purpose::STANDARD.encode(&der),
-    )
-    .await?;
-    Ok(der)
-}
-
-/// The seal CA's current CRL (DER). Re-signed when none exists or the stored
-/// one is past half its lifetime.
-pub async fn current_crl(
-    store: &Store,
-    signer: &dyn Signer,
-    pki: &Pki,
-) -> Result<Vec<u8>, RegistryError> {
-    use base64::Engine;
-    if let Some(b64) = meta::get(&store.pool, CRL_META).await?
-        && let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64)
-            && crl_is_fresh(&der) {
-                return Ok(der);
-            }
-    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
-    let der = refresh_crl_in(&mut tx, signer, pki).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(der)
-}
-
-fn crl_is_fresh(der: &[u8]) -> bool {
-    use x509_parser::prelude::FromDer;
-    let Ok((_, crl)) = x509_parser::revocation_list::CertificateRevocationList::from_der(der)
-    else {
-        return false;
-    };
-    let this = crl.last_update().timestamp();
-    let Some(next) = crl.next_update().map(|t| t.timestamp()) else {
-        return false;
-    };
-    crate::store::now_unix() < this + (next - this) / 2
-}
-
-const ROOT_CRL_META: &str = "root_crl_der_b64";
-const ROOT_CRL_NUMBER_META: &str = "root_crl_number";
-
-/// The root's current CRL (DER), re-signed like the seal CA's when none
-/// exists or the stored one is past half its lifetime.
-pub async fn current_root_crl(
-    store: &Store,
-    signer: &dyn Signer,
-    pki: &Pki,
-) -> Result<Vec<u8>, RegistryError> {
-    use base64::Engine;
-    if let Some(b64) = meta::get(&store.pool, ROOT_CRL_META).await?
-        && let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64)
-        && crl_is_fresh(&der)
-    {
-        return Ok(der);
-    }
-    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
-    let number: u64 = meta::get(&mut **tx, ROOT_CRL_NUMBER_META)
-        .await?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        + 1;
-    let der = pki.root_crl(signer, number, OffsetDateTime::now_utc())?;
-    meta::set(&mut **tx, ROOT_CRL_NUMBER_META, &number.to_string()).await?;
-    meta::set(
-        &mut **tx,
-        ROOT_CRL_META,
-        &base64::engine::general_purpose::STANDARD.encode(&der),
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(der)
-}
-
-/// The CRLs last published (seal CA's and root's), as stored; `[]` if none.
-pub async fn published_crls(store: &Store) -> Result<Vec<Vec<u8>>, RegistryError> {
-    use base64::Engine;
-    let mut out = Vec::new();
-    for key in [CRL_META, ROOT_CRL_META] {
-        if let Some(b64) = meta::get(&store.pool, key).await?
-            && let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64)
-        {
-            out.push(der);
-        }
-    }
-    Ok(out)
 }

@@ -98,35 +98,29 @@ pub async fn by_number_and_code<'e, E: Executor<'e, Database = Any>>(
     row.as_ref().map(app_row).transpose()
 }
 
-/// Applications to the given seals (all seals when `seals` is `None`),
-/// optionally in one status, oldest first, at most `limit`.
-pub async fn list<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-    seals: Option<&[String]>,
-    status: Option<ApplicationStatus>,
-    limit: i64,
-) -> Result<Vec<Application>, StoreError> {
-    let mut sql = format!("SELECT {COLS} FROM applications WHERE 1 = 1");
+/// The `WHERE` clause of a queue query and how many placeholders it used.
+fn queue_filter(seals: Option<&[String]>, status: Option<ApplicationStatus>) -> (String, usize) {
+    let mut sql = String::from(" WHERE 1 = 1");
     let mut n = 0;
     if status.is_some() {
         n += 1;
         sql.push_str(&format!(" AND status = ${n}"));
     }
     if let Some(seals) = seals {
-        if seals.is_empty() {
-            return Ok(Vec::new());
-        }
         let ph: Vec<String> = (0..seals.len())
             .map(|i| format!("${}", n + 1 + i))
             .collect();
         n += seals.len();
         sql.push_str(&format!(" AND seal_id IN ({})", ph.join(", ")));
     }
-    sql.push_str(&format!(
-        " ORDER BY created_at, application_id LIMIT ${}",
-        n + 1
-    ));
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    (sql, n)
+}
+
+fn bind_filter<'q>(
+    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    seals: Option<&[String]>,
+    status: Option<ApplicationStatus>,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
     if let Some(s) = status {
         q = q.bind(s.as_str());
     }
@@ -135,8 +129,49 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
             q = q.bind(s.clone());
         }
     }
-    let rows = q.bind(limit).fetch_all(ex).await?;
+    q
+}
+
+/// Applications to the given seals (all seals when `seals` is `None`),
+/// optionally in one status, oldest first: `limit` of them after the first
+/// `offset`.
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    seals: Option<&[String]>,
+    status: Option<ApplicationStatus>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Application>, StoreError> {
+    if seals.is_some_and(|s| s.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let (filter, n) = queue_filter(seals, status);
+    let sql = format!(
+        "SELECT {COLS} FROM applications{filter} ORDER BY created_at, application_id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let q = bind_filter(sqlx::query(sqlx::AssertSqlSafe(sql)), seals, status);
+    let rows = q.bind(limit).bind(offset).fetch_all(ex).await?;
     rows.iter().map(app_row).collect::<Result<_, _>>()
+}
+
+/// How many applications to the given seals are in each status.
+pub async fn counts<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    seals: Option<&[String]>,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    if seals.is_some_and(|s| s.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let (filter, _) = queue_filter(seals, None);
+    let sql = format!("SELECT status, COUNT(*) FROM applications{filter} GROUP BY status");
+    let q = bind_filter(sqlx::query(sqlx::AssertSqlSafe(sql)), seals, None);
+    let rows = q.fetch_all(ex).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
 }
 
 /// Make move `by` on an application (from one of the states the table

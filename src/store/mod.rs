@@ -10,6 +10,7 @@ pub mod ca;
 pub mod documents;
 pub mod login_attempts;
 pub mod meta;
+pub mod rate_limits;
 pub mod seals;
 pub mod users;
 

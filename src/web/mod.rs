@@ -8,15 +8,16 @@
 
 pub(crate) mod api;
 mod auth;
+mod client;
 mod error;
 mod health;
-mod limiter;
+mod limits;
 mod pages;
-mod pki;
+pub(crate) mod pki;
+mod serve;
 pub mod verification;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -73,9 +74,13 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub services: Services,
     pub(crate) secure_cookies: bool,
-    pub(crate) code_limiter: limiter::Limiter,
-    pub(crate) login_limiter: limiter::Limiter,
-    pub(crate) verify_slots: Arc<tokio::sync::Semaphore>,
+    /// Rate limits, counted in the database.
+    pub(crate) limits: limits::Limits,
+    /// Peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub(crate) trusted_proxies: Vec<crate::domain::Cidr>,
+    /// Verification: a slot is taken before the upload is read.
+    pub(crate) verify_slots: crate::admission::Admission,
+    pub(crate) upload_timeout: std::time::Duration,
     /// Password hashing: one slot per core (or `login_concurrency`), a
     /// short queue, the rest refused (each hash takes 19 MiB and a core).
     pub(crate) hashing: crate::admission::Admission,
@@ -98,11 +103,10 @@ impl AppState {
         Self(Arc::new(Inner {
             services,
             secure_cookies,
-            // 20 wrong access codes per client per 10 minutes.
-            code_limiter: limiter::Limiter::new(20, 600),
-            // 50 failed logins per client per 10 minutes, across usernames.
-            login_limiter: limiter::Limiter::new(50, 600),
-            verify_slots: verification::slots(),
+            limits: limits::Limits::from_settings(settings),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            verify_slots: verification::slots(settings.verify_concurrency),
+            upload_timeout: std::time::Duration::from_secs(settings.upload_timeout_secs),
             // Four waiting per slot, for at most two seconds: a login takes
             // ~50 ms of one core, so a waiter is served or refused quickly.
             hashing: crate::admission::Admission::new(
@@ -120,8 +124,9 @@ impl AppState {
     }
 }
 
-/// The whole router with its layers.
-pub fn router(state: AppState) -> Router {
+/// The whole router with its layers; `body_timeout` is the longest pause
+/// allowed while a request body arrives (408 after it).
+pub fn router(state: AppState, body_timeout: std::time::Duration) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     // The built-in RFC 3161 authority answers `POST /tsa` for anyone.
     let tsa = match state.services.issuer.inst.timestamp_authority() {
@@ -141,6 +146,16 @@ pub fn router(state: AppState) -> Router {
         .merge(tsa)
         .layer(axum::middleware::from_fn(record_request))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: axum::middleware::Next| {
+                // Every body read fails once the client pauses longer than
+                // `body_timeout` (a slow drip holds nothing for long).
+                let req = req.map(|b| {
+                    axum::body::Body::new(tower_http::timeout::TimeoutBody::new(body_timeout, b))
+                });
+                next.run(req)
+            },
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 // The matched route, never the URI: paths and queries carry
@@ -199,6 +214,7 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     port: u16,
     router: Router,
+    limits: serve::ConnectionLimits,
 }
 
 impl Application {
@@ -211,12 +227,31 @@ impl Application {
     /// Bind `settings.listen` and prepare to serve `services` with the
     /// limits in `settings`.
     pub async fn from_services(services: Services, settings: &Settings) -> anyhow::Result<Self> {
+        // Start-up: the CRLs are published (signed, audited) if missing or
+        // past half their life, before any request can ask for them.
+        let inst = &services.issuer.inst;
+        crate::seal::crl_publication::publish_due(
+            &inst.store,
+            inst.signer.as_ref(),
+            &inst.pki,
+            "system",
+        )
+        .await?;
         let listener = tokio::net::TcpListener::bind(settings.listen).await?;
         let port = listener.local_addr()?.port();
+        let secs = std::time::Duration::from_secs;
         Ok(Self {
             listener,
             port,
-            router: router(AppState::new(services, settings)),
+            router: router(
+                AppState::new(services, settings),
+                secs(settings.body_timeout_secs),
+            ),
+            limits: serve::ConnectionLimits {
+                max_connections: serve::clamp_to_file_limit(settings.max_connections),
+                header_read_timeout: secs(settings.header_read_timeout_secs),
+                idle_timeout: secs(settings.idle_timeout_secs),
+            },
         })
     }
 
@@ -230,13 +265,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
+        serve::serve(self.listener, self.router, self.limits, shutdown).await
     }
 }
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::{ApiError, AppState};
-use crate::seal::registry;
+use crate::seal::crl_publication;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -55,18 +55,21 @@ async fn chain_pem(State(state): State<AppState>) -> Response {
     body("application/x-pem-file", pem.into_bytes())
 }
 
+/// The CRLs as published by the service's schedule: read from storage,
+/// never signed here (a public request never opens the keystore).
+pub(crate) async fn published(state: &AppState) -> Result<crl_publication::Crls, ApiError> {
+    crl_publication::stored(state.store())
+        .await?
+        .ok_or(ApiError::Unavailable {
+            code: "crl_unpublished",
+            message: "吊销列表尚未发布，请稍后再试".into(),
+        })
+}
+
 async fn seal_ca_crl(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let inst = &state.services.issuer.inst;
-    let der = registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(body("application/pkix-crl", der))
+    Ok(body("application/pkix-crl", published(&state).await?.seal_ca))
 }
 
 async fn root_crl(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let inst = &state.services.issuer.inst;
-    let der = registry::current_root_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(body("application/pkix-crl", der))
+    Ok(body("application/pkix-crl", published(&state).await?.root))
 }

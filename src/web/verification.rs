@@ -2,11 +2,10 @@
 //! trust anchor, its current CRL, and the document registry. Shared by the
 //! JSON API and the `/verify` page.
 
-use std::sync::Arc;
-
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
+use http_body_util::BodyExt;
 
 use super::{ApiError, AppState};
 use crate::issuance::records::StoreRegistry;
@@ -17,32 +16,21 @@ use crate::verify::{Report, TrustStore, VerifyOptions};
 /// verify routes; larger uploads get 413 before they are read).
 pub const UPLOAD_LIMIT: usize = 32 * 1024 * 1024;
 
-/// At most this many verifications run at once (bounds memory: each holds
-/// its upload), the rest wait.
-pub const CONCURRENT: usize = 8;
-
 /// A verification's result with what the registry knows of the document.
 pub struct Verified {
     pub report: Report,
     pub record: Option<IssuedDocument>,
 }
 
-/// Verify `pdf` with the installation's trust anchor, CRL and registry.
-pub async fn verify_upload(state: &AppState, pdf: Bytes) -> Result<Verified, ApiError> {
-    let _permit = state
-        .verify_slots
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
+/// Verify an upload with the installation's trust anchor, CRL and
+/// registry; its slot is held until the verifier is done.
+pub async fn verify_upload(state: &AppState, upload: Upload) -> Result<Verified, ApiError> {
+    let Upload { permit, pdf } = upload;
     let issuer = &state.services.issuer;
     let inst = &issuer.inst;
-    let crl = crate::seal::registry::current_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
-        .await
-        .map_err(ApiError::internal)?;
-    let root_crl =
-        crate::seal::registry::current_root_crl(&inst.store, inst.signer.as_ref(), &inst.pki)
-            .await
-            .map_err(ApiError::internal)?;
+    // Published CRLs only: verification never signs anything.
+    let crate::seal::crl_publication::Crls { seal_ca: crl, root: root_crl } =
+        super::pki::published(state).await?;
     let mut trust = TrustStore::new();
     trust.add_crl(&root_crl).map_err(ApiError::internal)?;
     trust
@@ -53,6 +41,7 @@ pub async fn verify_upload(state: &AppState, pdf: Bytes) -> Result<Verified, Api
     let handle = tokio::runtime::Handle::current();
     let started = std::time::Instant::now();
     let (report, record) = tokio::task::spawn_blocking(move || {
+        let _slot = permit;
         let registry = StoreRegistry::new(store, handle);
         let opts = VerifyOptions {
             registry: Some(&registry),
@@ -73,9 +62,45 @@ pub async fn verify_upload(state: &AppState, pdf: Bytes) -> Result<Verified, Api
     Ok(Verified { report, record })
 }
 
+/// An upload admitted for verification: the slot it holds and its bytes.
+pub struct Upload {
+    permit: crate::admission::Permit,
+    pub pdf: Bytes,
+}
+
+fn busy() -> ApiError {
+    ApiError::Busy {
+        retry_after: 2,
+        message: "验证请求较多，请稍后再试".into(),
+    }
+}
+
+/// Take a verification slot, *then* read the PDF of the request into a
+/// buffer bounded by [`UPLOAD_LIMIT`] within the upload deadline. A
+/// declared length over the limit is refused before anything is read; no
+/// slot (all busy and the queue full, or the wait too long) is a 503 with
+/// `Retry-After`, also before the body is read.
+pub async fn receive(state: &AppState, req: Request) -> Result<Upload, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > UPLOAD_LIMIT as u64) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let permit = state.verify_slots.enter().await.map_err(|_| busy())?;
+    let pdf = tokio::time::timeout(state.upload_timeout, read_pdf(req, declared))
+        .await
+        .map_err(|_| {
+            ApiError::bad_request("upload_timeout", "上传超时，请检查网络后重新上传")
+        })??;
+    Ok(Upload { permit, pdf })
+}
+
 /// The PDF of a verify request: a raw `application/pdf` body, or the first
 /// file part of a `multipart/form-data` upload.
-pub async fn read_pdf(req: Request) -> Result<Bytes, ApiError> {
+async fn read_pdf(req: Request, declared: Option<u64>) -> Result<Bytes, ApiError> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -90,7 +115,10 @@ pub async fn read_pdf(req: Request) -> Result<Bytes, ApiError> {
             ApiError::bad_request("bad_upload", format!("上传未完成或格式错误：{text}"))
         }
     };
+    let (parts, body) = req.into_parts();
+    let body = http_body_util::Limited::new(body, UPLOAD_LIMIT);
     let bytes = if ct.starts_with("multipart/form-data") {
+        let req = Request::from_parts(parts, axum::body::Body::new(body));
         let mut mp = Multipart::from_request(req, &())
             .await
             .map_err(|e| ApiError::bad_request("bad_upload", format!("上传格式错误：{e}")))?;
@@ -103,9 +131,17 @@ pub async fn read_pdf(req: Request) -> Result<Bytes, ApiError> {
         }
         found.ok_or_else(|| ApiError::bad_request("no_file", "请选择要验证的 PDF 文件"))?
     } else if ct.starts_with("application/pdf") || ct.starts_with("application/octet-stream") {
-        Bytes::from_request(req, &())
-            .await
-            .map_err(|e| too_large(&e))?
+        // One buffer, sized from the declared length (already checked
+        // against the limit); chunks are copied in and dropped.
+        let mut buf = Vec::with_capacity(declared.unwrap_or(0) as usize);
+        let mut body = std::pin::pin!(body);
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| too_large(&*e))?;
+            if let Ok(data) = frame.into_data() {
+                buf.extend_from_slice(&data);
+            }
+        }
+        Bytes::from(buf)
     } else {
         return Err(ApiError::UnsupportedMediaType);
     };
@@ -114,8 +150,12 @@ pub async fn read_pdf(req: Request) -> Result<Bytes, ApiError> {
     }
     Ok(bytes)
 }
-
-/// The semaphore bounding concurrent verifications.
-pub fn slots() -> Arc<tokio::sync::Semaphore> {
-    Arc::new(tokio::sync::Semaphore::new(CONCURRENT))
+/// The verification slots: `verify_concurrency`, or two per core; up to
+/// four per slot wait (their bodies unread) for at most ten seconds.
+pub fn slots(concurrency: usize) -> crate::admission::Admission {
+    let running = match concurrency {
+        0 => 2 * crate::admission::cores(),
+        n => n,
+    };
+    crate::admission::Admission::new(running, 4 * running, std::time::Duration::from_secs(10))
 }

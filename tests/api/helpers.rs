@@ -68,6 +68,15 @@ pub struct TestApp {
 /// Spawn the app with a fresh installation, four seals, and three accounts:
 /// `clerk-a` (seal A), `clerk-b` (seal B), `admin`.
 pub async fn spawn_app(backend: Backend, mode: IssuerMode) -> TestApp {
+    spawn_app_with(backend, mode, |_| {}).await
+}
+
+/// [`spawn_app`] with some settings changed (limits, timeouts).
+pub async fn spawn_app_with(
+    backend: Backend,
+    mode: IssuerMode,
+    tweak: impl FnOnce(&mut eseal::configuration::Settings),
+) -> TestApp {
     // Server logs go to the failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("warn,eseal=info"))
@@ -125,6 +134,11 @@ pub async fn spawn_app(backend: Backend, mode: IssuerMode) -> TestApp {
     };
     let mut settings = env.settings.clone();
     settings.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    // The tests submit dozens of applications from one client with the
+    // template's example ID number; flood.rs checks the default limits.
+    settings.applications_per_client_hour = 100_000;
+    settings.applications_per_id_number_day = 100_000;
+    tweak(&mut settings);
     let app = Application::from_services(services, &settings)
         .await
         .expect("bind");

@@ -25,6 +25,11 @@ impl Server {
         let mut child = eseal(env)
             .args(args)
             .env("ESEAL_LOG", "warn")
+            // The tests submit dozens of applications from one client with
+            // the template's example ID number (tests/api/flood.rs checks
+            // the default limits).
+            .env("ESEAL_APPLICATIONS_PER_CLIENT_HOUR", "100000")
+            .env("ESEAL_APPLICATIONS_PER_ID_NUMBER_DAY", "100000")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -4,19 +4,22 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::{ApiJson, pdf_response};
 use crate::application::{
-    self as service, ApplicationView, Approval, DocumentView, ApplicationStatus, Submission, WalkIn,
+    self as service, ApplicationView, Approval, BulkRejected, DocumentView, QueueCounts, ApplicationStatus,
+    Submission, WalkIn,
 };
 use crate::web::auth::ApiUser;
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/applications/counts", get(queue_counts))
+        .route("/api/v1/applications/reject", post(reject_many))
         .route("/api/v1/applications/{id}", get(get_application))
         .route("/api/v1/applications/{id}/accept", post(accept))
         .route("/api/v1/applications/{id}/approve", post(approve))
@@ -31,29 +34,81 @@ pub fn router() -> Router<AppState> {
 pub struct QueueQuery {
     /// `submitted`, `under_review`, `issued` or `rejected`.
     pub status: Option<String>,
+    /// Page number, from 1.
+    pub page: Option<i64>,
+    /// Applications per page (at most 200; default 50).
+    pub per_page: Option<i64>,
 }
 
-/// The review queue: the clerk's seals (an admin: all seals), oldest first.
+pub(crate) fn queue_status(s: Option<&str>) -> Result<Option<ApplicationStatus>, ApiError> {
+    match s {
+        None | Some("") => Ok(None),
+        Some(s) => ApplicationStatus::parse(s)
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_request("invalid_status", "无效的状态筛选")),
+    }
+}
+
+/// One page of the review queue: the clerk's seals (an admin: all seals),
+/// oldest first. `X-Total-Count` is the number in the filter across all
+/// pages; `GET /api/v1/applications/counts` gives the count per status.
 #[utoipa::path(get, path = "/api/v1/applications", tag = "clerk", security(("bearer" = [])), params(QueueQuery),
-    responses((status = 200, body = Vec<ApplicationView>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ApplicationView>, headers(("x-total-count" = i64))), (status = 401, body = ErrorBody)))]
 pub async fn list_applications(
     State(state): State<AppState>,
     ApiUser(a): ApiUser,
     Query(q): Query<QueueQuery>,
-) -> Result<Json<Vec<ApplicationView>>, ApiError> {
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(
-            ApplicationStatus::parse(s)
-                .ok_or_else(|| ApiError::bad_request("invalid_status", "无效的状态筛选"))?,
-        ),
-    };
-    let rows = service::queue(state.store(), &a, status).await?;
+) -> Result<Response, ApiError> {
+    let status = queue_status(q.status.as_deref())?;
+    let rows = service::queue(
+        state.store(),
+        &a,
+        status,
+        q.page.unwrap_or(1),
+        q.per_page.unwrap_or(50),
+    )
+    .await?;
+    let total = service::queue_counts(state.store(), &a).await?.of(status);
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         out.push(service::view(state.store(), state.catalog(), r).await?);
     }
-    Ok(Json(out))
+    let mut resp = Json(out).into_response();
+    resp.headers_mut()
+        .insert("x-total-count", axum::http::HeaderValue::from(total));
+    Ok(resp)
+}
+
+/// How many applications of the queue are in each status.
+#[utoipa::path(get, path = "/api/v1/applications/counts", tag = "clerk", security(("bearer" = [])),
+    responses((status = 200, body = QueueCounts), (status = 401, body = ErrorBody)))]
+pub async fn queue_counts(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+) -> Result<Json<QueueCounts>, ApiError> {
+    Ok(Json(service::queue_counts(state.store(), &a).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct BulkReject {
+    /// The applications (at most 500).
+    pub ids: Vec<String>,
+    /// Shown to each resident.
+    pub reason: String,
+}
+
+/// Reject many applications at once (a flood of junk), each audited.
+#[utoipa::path(post, path = "/api/v1/applications/reject", tag = "clerk", security(("bearer" = [])),
+    request_body = BulkReject,
+    responses((status = 200, body = BulkRejected), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reject_many(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    ApiJson(r): ApiJson<BulkReject>,
+) -> Result<Json<BulkRejected>, ApiError> {
+    Ok(Json(
+        service::reject_many(state.store(), &a, &r.ids, &r.reason).await?,
+    ))
 }
 
 /// One application (own seal, or any for an admin).

@@ -56,6 +56,8 @@ where
         session::create_token,
         session::revoke_token,
         clerk::list_applications,
+        clerk::queue_counts,
+        clerk::reject_many,
         clerk::get_application,
         clerk::accept,
         clerk::approve,

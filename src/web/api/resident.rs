@@ -1,9 +1,7 @@
 //! Resident endpoints: no account; a private tracking token or a number and
 //! access code open one application and nothing else.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -12,7 +10,7 @@ use axum::{Json, Router};
 use super::{ApiJson, pdf_response};
 use crate::application::{self as service, ApplicationView, KindSpec, Receipt, Submission};
 use crate::seal::Seal;
-use crate::domain::now_unix;
+use crate::web::client::{Client, ClientAddr};
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {
@@ -114,8 +112,10 @@ impl SubmitResponse {
     responses((status = 201, body = SubmitResponse), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn submit(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(sub): ApiJson<Submission>,
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
+    crate::web::limits::submission(&state, &client, &sub).await?;
     let r = service::submit(state.store(), state.catalog(), &sub).await?;
     Ok((
         StatusCode::CREATED,
@@ -150,10 +150,10 @@ pub struct CodeLookup {
     responses((status = 200, body = ApplicationView), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn track_by_code(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(q): ApiJson<CodeLookup>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let a = lookup_by_code(&state, peer, &q.number, &q.access_code).await?;
+    let a = lookup_by_code(&state, &client, &q.number, &q.access_code).await?;
     Ok(Json(
         service::view(state.store(), state.catalog(), &a).await?,
     ))
@@ -162,24 +162,18 @@ pub async fn track_by_code(
 /// Number + code lookup with a per-client budget of failures.
 pub(crate) async fn lookup_by_code(
     state: &AppState,
-    peer: SocketAddr,
+    client: &Client,
     number: &str,
     code: &str,
 ) -> Result<crate::domain::Application, ApiError> {
-    let now = now_unix();
-    if let Some(wait) = state.code_limiter.check(peer.ip(), now) {
-        return Err(ApiError::TooManyRequests {
-            retry_after: wait,
-            message: "查询次数过多，请稍后再试".into(),
-        });
-    }
-    match service::by_code(state.store(), number, code).await? {
-        Some(a) => Ok(a),
-        None => {
-            state.code_limiter.fail(peer.ip(), now);
-            Err(ApiError::NotFound)
-        }
-    }
+    // Counted before the lookup (atomic: concurrent guesses cannot slip
+    // through); a right code gives it back.
+    let taken = state.limits.code.take(state.store(), &client.block()).await?;
+    let a = service::by_code(state.store(), number, code)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    taken.refund(state.store()).await?;
+    Ok(a)
 }
 
 /// Download the sealed PDF of an issued application.

@@ -1,8 +1,6 @@
 //! Login, logout, who am I, and bearer API tokens.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -10,9 +8,9 @@ use axum::{Json, Router};
 
 use super::ApiJson;
 use crate::accounts::{self, Account, NewToken};
-use crate::domain::now_unix;
 use crate::store::users::TokenRow;
 use crate::web::auth::{self, ApiUser, SESSION_COOKIE};
+use crate::web::client::{Client, ClientAddr};
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {
@@ -41,10 +39,10 @@ pub struct SessionInfo {
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(c): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
-    let (account, cookie, csrf) = do_login(&state, peer, &c.username, &c.password).await?;
+    let (account, cookie, csrf) = do_login(&state, &client, &c.username, &c.password).await?;
     let mut resp = Json(SessionInfo {
         account,
         csrf_token: csrf,
@@ -60,34 +58,24 @@ pub async fn login(
 /// Password check with the per-client budget and the per-account back-off.
 pub(crate) async fn do_login(
     state: &AppState,
-    peer: SocketAddr,
+    client: &Client,
     username: &str,
     password: &str,
 ) -> Result<(Account, String, String), ApiError> {
-    let now = now_unix();
-    if let Some(wait) = state.login_limiter.check(peer.ip(), now) {
-        return Err(ApiError::TooManyRequests {
-            retry_after: wait,
-            message: "登录尝试过多，请稍后再试".into(),
-        });
-    }
+    // Counted before anything else; a successful login gives it back.
+    let taken = state
+        .limits
+        .login
+        .take(state.store(), &client.block())
+        .await?;
     if username.len() > 64 || password.len() > 256 {
-        state.login_limiter.fail(peer.ip(), now);
         return Err(accounts::AccountError::BadCredentials.into());
     }
-    match accounts::authenticate(state.store(), &state.hashing, username, password).await {
-        Ok(account) => {
-            let (cookie, csrf) = accounts::start_session(state.store(), &account).await?;
-            tracing::info!(role = account.role.as_str(), "login");
-            Ok((account, cookie, csrf))
-        }
-        Err(e) => {
-            if matches!(e, accounts::AccountError::BadCredentials) {
-                state.login_limiter.fail(peer.ip(), now);
-            }
-            Err(e.into())
-        }
-    }
+    let account = accounts::authenticate(state.store(), &state.hashing, username, password).await?;
+    taken.refund(state.store()).await?;
+    let (cookie, csrf) = accounts::start_session(state.store(), &account).await?;
+    tracing::info!(role = account.role.as_str(), "login");
+    Ok((account, cookie, csrf))
 }
 
 /// Log out: ends the session.

@@ -2,15 +2,13 @@
 //! out) and `GET /api/v1/documents/{id}/status?c=CODE` (the registry's word
 //! on one document: the document-level equivalent of OCSP).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::issuance::records::{self, DocumentStatus};
-use crate::domain::now_unix;
-use crate::web::verification::{UPLOAD_LIMIT, read_pdf, verify_upload};
+use crate::web::client::{Client, ClientAddr};
+use crate::web::verification::{UPLOAD_LIMIT, receive, verify_upload};
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {
@@ -34,8 +32,8 @@ pub async fn verify(
     State(state): State<AppState>,
     req: Request,
 ) -> Result<Json<crate::verify::Report>, ApiError> {
-    let pdf = read_pdf(req).await?;
-    Ok(Json(verify_upload(&state, pdf).await?.report))
+    let upload = receive(&state, req).await?;
+    Ok(Json(verify_upload(&state, upload).await?.report))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -53,33 +51,25 @@ pub struct CodeQuery {
     responses((status = 200, body = DocumentStatus), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn status(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(id): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Json<DocumentStatus>, ApiError> {
-    let d = document_with_code(&state, peer, &id, &q.c).await?;
+    let d = document_with_code(&state, &client, &id, &q.c).await?;
     Ok(Json(DocumentStatus::from(&d)))
 }
 
 /// The document behind a QR link, rate-limited on wrong codes.
 pub(crate) async fn document_with_code(
     state: &AppState,
-    peer: SocketAddr,
+    client: &Client,
     id: &str,
     code: &str,
 ) -> Result<crate::domain::IssuedDocument, ApiError> {
-    let now = now_unix();
-    if let Some(wait) = state.code_limiter.check(peer.ip(), now) {
-        return Err(ApiError::TooManyRequests {
-            retry_after: wait,
-            message: "查询次数过多，请稍后再试".into(),
-        });
-    }
-    match records::with_code(state.store(), id, code).await? {
-        Some(d) => Ok(d),
-        None => {
-            state.code_limiter.fail(peer.ip(), now);
-            Err(ApiError::NotFound)
-        }
-    }
+    let taken = state.limits.code.take(state.store(), &client.block()).await?;
+    let d = records::with_code(state.store(), id, code)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    taken.refund(state.store()).await?;
+    Ok(d)
 }

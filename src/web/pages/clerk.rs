@@ -1,10 +1,9 @@
 //! Clerk pages: login, the review queue, one application with its actions.
 //! Every form carries the session's CSRF token.
 
-use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -14,6 +13,7 @@ use super::{PageError, PageForm, render};
 use crate::accounts;
 use crate::application::{self as service, ServiceError, ApplicationStatus};
 use crate::web::auth::{self, PageUser, SESSION_COOKIE, anon_csrf, check_anon_csrf};
+use crate::web::client::ClientAddr;
 use crate::web::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/clerk/login", get(login_form).post(login))
         .route("/clerk/logout", post(logout))
         .route("/clerk", get(queue))
+        .route("/clerk/reject-selected", post(reject_selected))
         .route("/clerk/applications/{id}", get(application))
         .route("/clerk/applications/{id}/{action}", post(act))
         .route("/clerk/documents/{id}/pdf", get(pdf))
@@ -49,12 +50,12 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     PageForm(f): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     check_anon_csrf(&headers, &f.csrf)?;
-    match crate::web::api::session::do_login(&state, peer, f.username.trim(), &f.password).await {
+    match crate::web::api::session::do_login(&state, &client, f.username.trim(), &f.password).await {
         Ok((_, cookie, _)) => {
             let mut resp = Redirect::to("/clerk").into_response();
             resp.headers_mut().insert(
@@ -106,31 +107,85 @@ async fn logout(
 #[derive(Debug, serde::Deserialize)]
 struct QueueQuery {
     status: Option<String>,
+    page: Option<i64>,
 }
+
+/// Applications per page of the clerk's queue.
+const PAGE: i64 = 50;
 
 async fn queue(
     State(state): State<AppState>,
     user: PageUser,
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, PageError> {
-    let status = q.status.as_deref().and_then(ApplicationStatus::parse);
-    let rows = service::queue(state.store(), &user.account, status).await?;
+    queue_page(&state, &user, q.status.as_deref(), q.page.unwrap_or(1), None).await
+}
+
+async fn queue_page(
+    state: &AppState,
+    user: &PageUser,
+    status_filter: Option<&str>,
+    page: i64,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let status = status_filter.and_then(ApplicationStatus::parse);
+    let counts = service::queue_counts(state.store(), &user.account).await?;
+    let total = counts.of(status);
+    let pages = ((total + PAGE - 1) / PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let rows = service::queue(state.store(), &user.account, status, page, PAGE).await?;
     let mut apps = Vec::with_capacity(rows.len());
     for r in &rows {
         apps.push(service::view(state.store(), state.catalog(), r).await?);
     }
     let filters = [
-        ("submitted", "待受理"),
-        ("under_review", "审核中"),
-        ("issued", "已出具"),
-        ("rejected", "未通过"),
-        ("", "全部"),
+        ("submitted", "待受理", counts.submitted),
+        ("under_review", "审核中", counts.under_review),
+        ("issued", "已出具", counts.issued),
+        ("rejected", "未通过", counts.rejected),
+        ("", "全部", counts.of(None)),
     ];
+    let can_reject = user.account.role == crate::accounts::Role::Clerk
+        && matches!(status, Some(ApplicationStatus::Submitted | ApplicationStatus::UnderReview) | None);
     Ok(render(
         "clerk_queue.html",
-        context! { account => user.account, csrf => user.csrf, apps, filters },
+        context! {
+            account => user.account, csrf => user.csrf, apps, filters, total, page, pages,
+            status => status.map(ApplicationStatus::as_str).unwrap_or(""), can_reject, notice,
+        },
     )?
     .into_response())
+}
+
+/// Reject the ticked applications of a queue page with one reason.
+async fn reject_selected(
+    State(state): State<AppState>,
+    user: PageUser,
+    PageForm(input): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let get = |k: &str| {
+        input
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    user.check_csrf(&get("csrf"))?;
+    let ids: Vec<String> = input
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let status = get("status");
+    let page = get("page").parse().unwrap_or(1);
+    let notice = match service::reject_many(state.store(), &user.account, &ids, &get("reason")).await {
+        Ok(r) => format!("已驳回 {} 件申请", r.rejected.len()),
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
+            ApiError::from(e).body().message
+        }
+        Err(e) => return Err(e.into()),
+    };
+    queue_page(&state, &user, Some(&status), page, Some(notice)).await
 }
 
 async fn show(

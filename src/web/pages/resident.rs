@@ -2,10 +2,10 @@
 //! form, get the receipt, follow the application.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
+use crate::web::client::ClientAddr;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -96,6 +96,7 @@ fn list_rows() -> Vec<usize> {
 
 async fn submit(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Path((kind, seal_id)): Path<(String, String)>,
     headers: HeaderMap,
     PageForm(input): PageForm<Vec<(String, String)>>,
@@ -111,6 +112,7 @@ async fn submit(
         seal_id: seal_id.clone(),
         fields: service::from_form_pairs(spec, &input),
     };
+    crate::web::limits::submission(&state, &client, &sub).await?;
     match service::submit(state.store(), state.catalog(), &sub).await {
         Ok(r) => {
             let tracking_url = format!(
@@ -201,12 +203,12 @@ struct TrackForm {
 
 async fn track(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     PageForm(f): PageForm<TrackForm>,
 ) -> Result<Response, PageError> {
     check_anon_csrf(&headers, &f.csrf)?;
-    match crate::web::api::lookup_by_code(&state, peer, &f.number, &f.access_code).await {
+    match crate::web::api::lookup_by_code(&state, &client, &f.number, &f.access_code).await {
         // The page has no secret link to offer for the download: the
         // resident downloads from the private link (or the QR landing).
         Ok(a) => show_status(&state, &a, String::new()).await,

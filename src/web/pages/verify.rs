@@ -2,10 +2,9 @@
 //! verdict) and the QR landing `/v/{id}?c=CODE` (the document's record with
 //! personal data masked, its status, and the original PDF).
 
-use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,7 +14,8 @@ use super::{PageError, render};
 use crate::domain::{DocumentState, IdNumber, PersonName};
 use crate::verify::{Report, SignatureKind, TimeSource, Verdict};
 use crate::web::api::verify::{CodeQuery, document_with_code};
-use crate::web::verification::{UPLOAD_LIMIT, read_pdf, verify_upload};
+use crate::web::client::ClientAddr;
+use crate::web::verification::{UPLOAD_LIMIT, receive, verify_upload};
 use crate::web::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -129,7 +129,7 @@ fn seals_of(font: &crate::font::FontBook, report: &Report, trusted_root: bool) -
 }
 
 async fn verify(State(state): State<AppState>, req: Request) -> Result<Response, PageError> {
-    let pdf = match read_pdf(req).await {
+    let upload = match receive(&state, req).await {
         Ok(p) => p,
         Err(e) => {
             let status = e.status();
@@ -137,7 +137,7 @@ async fn verify(State(state): State<AppState>, req: Request) -> Result<Response,
             return Ok((status, html).into_response());
         }
     };
-    let v = verify_upload(&state, pdf).await?;
+    let v = verify_upload(&state, upload).await?;
     let (verdict, verdict_label) = verdict_label(v.report.verdict);
     let seals = seals_of(&state.services.issuer.font, &v.report, true);
     let document = v.record.as_ref().map(|d| {
@@ -184,11 +184,11 @@ fn no_store(mut r: Response) -> Response {
 
 async fn landing(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(id): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, PageError> {
-    let d = document_with_code(&state, peer, &id, &q.c).await?;
+    let d = document_with_code(&state, &client, &id, &q.c).await?;
     let (name, id_number) = masked_applicant(&d.fields_json);
     let kind = state
         .catalog()
@@ -209,11 +209,11 @@ async fn landing(
 
 async fn landing_pdf(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(id): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, PageError> {
-    let d = document_with_code(&state, peer, &id, &q.c).await?;
+    let d = document_with_code(&state, &client, &id, &q.c).await?;
     let pdf = crate::issuance::records::pdf(state.store(), &d)
         .await?
         .ok_or(ApiError::NotFound)?;
