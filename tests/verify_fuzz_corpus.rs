@@ -1,6 +1,7 @@
 //! Replays the saved fuzz corpora (fuzz/corpus/verify_pdf, verify_cms) as
 //! ordinary tests on stable: no input may panic (even a caught one) or take
 //! long.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 use std::time::{Duration, Instant};
 

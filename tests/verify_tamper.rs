@@ -2,6 +2,7 @@
 //! (pyHanko, see support/make_corpus.py) at every PAdES level, and tampered
 //! variants built from them. Each gets the right verdict and reason, and the
 //! verdicts are compared with pyHanko's own on the same files.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod support;
 

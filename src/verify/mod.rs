@@ -136,8 +136,8 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
         Err(e) => return fail(report, &e),
     };
     report.revisions = doc.revisions.len();
-    if let Some(last) = doc.revisions.last() {
-        if pdf[last.end.min(pdf.len())..]
+    if let Some(last) = doc.revisions.last()
+        && pdf[last.end.min(pdf.len())..]
             .iter()
             .any(|b| !b.is_ascii_whitespace() && *b != 0)
         {
@@ -146,7 +146,6 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
                 format!("{} bytes", pdf.len() - last.end),
             ));
         }
-    }
     let sigs = match signature_field::find(&doc, opts.limits.max_signatures) {
         Ok(s) => s,
         Err(e) => return fail(report, &e),

@@ -478,11 +478,10 @@ impl PageObjects {
                 });
             }
             budget -= 1;
-            if let Some((n, _)) = node.as_ref() {
-                if !seen.insert(n) {
+            if let Some((n, _)) = node.as_ref()
+                && !seen.insert(n) {
                     continue;
                 }
-            }
             let Some(obj) = doc.resolve(&node, rev)? else {
                 continue;
             };
@@ -520,12 +519,11 @@ impl PageObjects {
         *budget -= 1;
         match v {
             Object::Ref(n, _) => {
-                if self.content.insert(*n) {
-                    if let Some(o) = doc.get(*n, rev)? {
+                if self.content.insert(*n)
+                    && let Some(o) = doc.get(*n, rev)? {
                         let o = (*o).clone();
                         self.refs_in(doc, &o, rev, depth + 1, budget)?;
                     }
-                }
             }
             Object::Array(a) => {
                 for x in a {

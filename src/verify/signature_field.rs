@@ -91,7 +91,8 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
     let mut seen_sigs = HashSet::new();
     let mut visited = 0usize;
     // (node, inherited /FT, name prefix, depth)
-    let mut stack: Vec<(Object, Option<Vec<u8>>, Option<String>, usize)> = Vec::new();
+    type Pending = (Object, Option<Vec<u8>>, Option<String>, usize);
+    let mut stack: Vec<Pending> = Vec::new();
     for f in fields.as_array().unwrap_or(&[]).iter().rev() {
         stack.push((f.clone(), None, None, 0));
     }
@@ -102,11 +103,10 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
                 what: "form field tree size",
             });
         }
-        if let Object::Ref(n, _) = node {
-            if !seen_fields.insert(n) {
+        if let Object::Ref(n, _) = node
+            && !seen_fields.insert(n) {
                 continue; // a loop or a shared node
             }
-        }
         let Some(obj) = doc.resolve(&node, rev)? else {
             continue;
         };
@@ -125,13 +125,12 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
             (None, Some(t)) => Some(t),
             (p, None) => p.clone(),
         };
-        if let Some(kids) = d.get(b"Kids") {
-            if let Some(kids) = doc.resolve(kids, rev)? {
+        if let Some(kids) = d.get(b"Kids")
+            && let Some(kids) = doc.resolve(kids, rev)? {
                 for k in kids.as_array().unwrap_or(&[]).iter().rev() {
                     stack.push((k.clone(), ft.clone(), name.clone(), depth + 1));
                 }
             }
-        }
         if ft.as_deref() != Some(b"Sig") {
             continue;
         }
@@ -139,11 +138,10 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
         // signature field without /V is unsigned (not a finding).
         let Some(v) = d.get(b"V") else { continue };
         let object = v.as_ref().map(|(n, _)| n);
-        if let Some(n) = object {
-            if !seen_sigs.insert(n) {
+        if let Some(n) = object
+            && !seen_sigs.insert(n) {
                 continue;
             }
-        }
         let broken = |why: &'static str| FoundSignature {
             field_name: name.clone(),
             spans_are_file_offsets: false,
