@@ -6,6 +6,7 @@
 //!
 //! Run: `cargo bench --bench provision` (SQLite; PostgreSQL too when
 //! `ESEAL_TEST_PG_URL` is set).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 use std::time::{Duration, Instant};
 

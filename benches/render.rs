@@ -7,6 +7,7 @@
 //! applicant's name each time to one whose characters the other documents
 //! lack, cycling through more names than the font cache holds: every
 //! document then needs a new font subset, as a day of real applications does.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eseal::document::{self, DocumentMeta, SealPlacement, SealView, Templates};

@@ -1,5 +1,6 @@
 //! Sign-only throughput for a ~50 KB PDF at B-B and B-LT (in-process TSA).
 //! Run: cargo bench --bench sign
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 #[path = "../tests/pades_common/mod.rs"]
 mod common;

@@ -13,6 +13,7 @@
 //! certified by a fresh installation's seal CA; its PKCS#8 is written to the
 //! output dir only so pyHanko can sign with the same key (a throw-away key
 //! of a throw-away installation).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -2,6 +2,7 @@
 //! tests/support/make_corpus.py (pyHanko): set ESEAL_VERIFY_CORPUS to a corpus
 //! directory, or the benchmark builds one (needs the .venv of scripts/test.sh).
 //! `cargo bench --bench verify`
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 use std::hint::black_box;
 use std::path::PathBuf;

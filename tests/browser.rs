@@ -1,6 +1,7 @@
 //! The pages in a real browser: Chromium (Debian's) driven by Playwright
 //! from the test virtualenv runs `tests/browser/flow.py` against a real
 //! `eseal serve` on a 375 px phone screen. Screenshots go to `artifacts/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod common;
 

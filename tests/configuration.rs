@@ -1,4 +1,5 @@
 //! Configuration by file: flags over environment over file over defaults.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod common;
 

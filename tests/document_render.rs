@@ -1,4 +1,5 @@
 //! Issue 3: templates, field validation, Chinese typesetting, the PDF.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Issue 4 and 5 together: `eseal issue` at every level, then `eseal verify`
 //! with the district root as the only trust anchor.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! district root ("Certificate is Trusted"), pyHanko (signature, timestamp,
 //! and AdES long-term validation offline from the DSS, the district root as
 //! the only anchor), and `openssl cms -verify` over each byte range.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod common;
 #[path = "pades_common/mod.rs"]

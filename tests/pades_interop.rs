@@ -1,5 +1,6 @@
 //! Every level of PAdES signature this crate produces is checked by
 //! independent validators: pyHanko, poppler's pdfsig and openssl.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod pades_common;
 use pades_common as common;

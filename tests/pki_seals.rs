@@ -1,4 +1,5 @@
 //! Issue 2: the district PKI, the seals and their keystore, on every backend.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod common;
 

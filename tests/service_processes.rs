@@ -1,6 +1,7 @@
 //! The service as processes: two `eseal serve` on one PostgreSQL behave as
 //! one service, and a SIGKILL in the middle of issuing loses nothing a
 //! client was told had succeeded and leaves nothing half-issued.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod common;
 

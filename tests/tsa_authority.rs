@@ -1,5 +1,6 @@
 //! The built-in RFC 3161 authority, checked by openssl and by the protocol's
 //! rejection rules; and the `POST /tsa` endpoint.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod pades_common;
 use pades_common as common;
@@ -339,6 +340,7 @@ srv.serve_forever()
         .await
         .unwrap();
     let _ = proxy.kill();
+    let _ = proxy.wait();
     let token = token.expect("a token over https");
     let ci = cms::content_info::ContentInfo::from_der(&token).unwrap();
     assert_eq!(

@@ -1,5 +1,6 @@
 //! Hostile and broken inputs: each gets a specific verdict and reason,
 //! quickly, and never a panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod support;
 

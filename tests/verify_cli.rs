@@ -1,4 +1,5 @@
 //! `eseal verify` exit codes and output, run as a real process.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 mod support;
 

@@ -42,7 +42,8 @@ pub async fn run(settings: &Settings, cmd: AuditCommand) -> anyhow::Result<i32> 
 async fn verify(inst: &Installation, json: bool) -> anyhow::Result<i32> {
     let report = crate::audit::verify(&inst.store).await?;
     let anchors =
-        crate::audit::verify_anchors(&inst.store, &[inst.pki.root.cert_der.clone()]).await?;
+        crate::audit::verify_anchors(&inst.store, std::slice::from_ref(&inst.pki.root.cert_der))
+            .await?;
     let ok = report.problem.is_none() && anchors.problem.is_none();
     if json {
         println!(

@@ -65,8 +65,8 @@ pub fn field_values(t: &document::Template, a: &FieldArgs) -> anyhow::Result<ser
     if let Some(p) = &a.fields {
         let text =
             std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-        return Ok(serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", p.display()))?);
+        return serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", p.display()));
     }
     let mut m = serde_json::Map::new();
     for kv in &a.field {

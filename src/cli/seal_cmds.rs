@@ -290,7 +290,7 @@ async fn run_with(inst: &Installation, cmd: SealCommand) -> anyhow::Result<i32> 
 
 /// `eseal demo`: a demo data dir from keys-example, every seal provisioned.
 pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32> {
-    if settings.data_dir == PathBuf::from(crate::configuration::DEFAULT_DATA_DIR) {
+    if settings.data_dir.as_path() == std::path::Path::new(crate::configuration::DEFAULT_DATA_DIR) {
         settings.data_dir = PathBuf::from("./eseal-demo");
     }
     if args.fresh && settings.data_dir.exists() {

@@ -81,7 +81,7 @@ pub async fn run(settings: &Settings, args: VerifyArgs) -> anyhow::Result<i32> {
     }
     if trust.anchors().is_empty() {
         eprintln!(
-            "note: no trust anchor given (--trust ROOT.pem): every signature will be INDETERMINATE"
+            "note: no trust anchor given (--trust ROOT.pem): the verdict cannot be VALID and the exit code is 1"
         );
     }
     let limit = crate::verify::Limits::default().max_file_size;
@@ -101,6 +101,11 @@ pub async fn run(settings: &Settings, args: VerifyArgs) -> anyhow::Result<i32> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", report.to_text());
+    }
+    // Without a trust anchor nothing can be confirmed: never exit 0 (the
+    // report says NO_TRUST_ANCHOR too; this holds even if it did not).
+    if trust.anchors().is_empty() {
+        return Ok(exit_code(report.verdict).max(1));
     }
     Ok(exit_code(report.verdict))
 }

@@ -114,10 +114,9 @@ impl Installation {
                 let _ = std::fs::remove_file(dir.join("eseal.db-wal"));
                 let _ = std::fs::remove_file(dir.join("eseal.db-shm"));
             }
-            if !matches!(result, Err(InstallationError::AlreadyInitialised(_))) || created_dir {
-                if settings.master_key_file.is_none() && created_dir {
-                    let _ = std::fs::remove_file(&own_key_file);
-                }
+            // A key file this call made, in a data dir this call made.
+            if settings.master_key_file.is_none() && created_dir {
+                let _ = std::fs::remove_file(&own_key_file);
             }
             if created_dir {
                 let _ = std::fs::remove_dir(dir);

@@ -278,7 +278,8 @@ impl Settings {
             "log_json" => self.log_json = parse_bool(value)?,
             "tsa_url" => {
                 if !value.is_empty()
-                    && !(value.starts_with("http://") || value.starts_with("https://"))
+                    && !value.starts_with("http://")
+                    && !value.starts_with("https://")
                 {
                     return Err(format!("{value:?} is not an http:// or https:// URL"));
                 }

@@ -138,6 +138,7 @@ impl Signer for FileKeystore {
             KeyAlgorithm::EcdsaP256 => {
                 let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &self.rng)
                     .map_err(|_| CryptoError::Rng)?;
+                // ring's document zeroizes itself on drop; the copy is ours to wipe.
                 let pkcs8 = Zeroizing::new(doc.as_ref().to_vec());
                 drop(doc);
                 let pair =

@@ -12,6 +12,7 @@ mod keystore;
 mod master_key;
 mod public;
 mod sm2;
+mod verify_algorithms;
 
 pub use digest::{Sha256, sha256};
 pub use error::CryptoError;
@@ -19,6 +20,10 @@ pub use keystore::FileKeystore;
 pub use master_key::MasterKey;
 pub use public::{random_bytes, random_token, verify_p256};
 pub use sm2::{SM2_DEFAULT_ID, sm3, verify_sm2};
+pub use verify_algorithms::{
+    AlgorithmError, Curve, HashAlg, PublicKey, RSA_BITS, SignatureAlg, digest_parts,
+    verify_signature,
+};
 
 /// A reference to a private key held by the signing core.
 ///

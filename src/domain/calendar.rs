@@ -62,7 +62,7 @@ impl CivilDate {
                 0..=9 => D[usize::from(n)].to_string(),
                 10 => "十".into(),
                 11..=19 => format!("十{}", D[usize::from(n - 10)]),
-                _ if n % 10 == 0 => format!("{}十", D[usize::from(n / 10)]),
+                _ if n.is_multiple_of(10) => format!("{}十", D[usize::from(n / 10)]),
                 _ => format!("{}十{}", D[usize::from(n / 10)], D[usize::from(n % 10)]),
             }
         };

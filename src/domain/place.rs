@@ -13,7 +13,7 @@ impl Area {
         let v: f64 = t
             .parse()
             .map_err(|_| "面积应为数字，例如 85.5".to_string())?;
-        if !(v > 0.0 && v < 100_000.0) || !v.is_finite() {
+        if !v.is_finite() || v <= 0.0 || v >= 100_000.0 {
             return Err("面积应大于0且小于100000平方米".into());
         }
         if t.split_once('.').is_some_and(|(_, f)| f.len() > 2) {

@@ -24,7 +24,8 @@ pub use crate::configuration::DEFAULT_FONT;
 /// The font at `spec` (`PATH` or `PATH#INDEX`), loaded once per process:
 /// it is 20 MB and its base subset takes a few milliseconds to build.
 pub fn load(spec: &str) -> Result<Arc<FontBook>, FontError> {
-    static FONTS: OnceLock<Mutex<Vec<(String, Arc<FontBook>)>>> = OnceLock::new();
+    type Loaded = Vec<(String, Arc<FontBook>)>;
+    static FONTS: OnceLock<Mutex<Loaded>> = OnceLock::new();
     let fonts = FONTS.get_or_init(Mutex::default);
     let mut fonts = fonts
         .lock()

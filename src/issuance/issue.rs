@@ -110,7 +110,10 @@ pub struct IssueContext<'a> {
 /// a revocation, and a revoked seal cannot issue (its key is gone), so a
 /// CRL a minute old in another seal's DSS is as good as the newest.
 #[derive(Debug, Default)]
-pub struct CrlCache(std::sync::Mutex<Option<(std::time::Instant, Vec<u8>, Vec<u8>)>>);
+pub struct CrlCache(std::sync::Mutex<Option<CachedCrls>>);
+
+/// When they were fetched, the seal CA's CRL and the root's.
+type CachedCrls = (std::time::Instant, Vec<u8>, Vec<u8>);
 
 const CRL_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 

@@ -49,12 +49,11 @@ pub fn add_signature_field(
     };
     let mut taken = HashSet::new();
     for f in &fields {
-        if let Ok(field) = update.file().resolve(f) {
-            if let Some(t) = field.as_dict().and_then(|d| d.get(b"T")) {
-                if let Some(t) = t.as_str_bytes() {
-                    taken.insert(t.to_vec());
-                }
-            }
+        if let Ok(field) = update.file().resolve(f)
+            && let Some(t) = field.as_dict().and_then(|d| d.get(b"T"))
+            && let Some(t) = t.as_str_bytes()
+        {
+            taken.insert(t.to_vec());
         }
     }
     let field_name = (1..)

@@ -24,6 +24,9 @@ pub struct Revision {
     pub entries: HashMap<u32, XrefEntry>,
 }
 
+/// A decoded object stream: its data, and (object number, offset) per object.
+type ObjectStream = (Vec<u8>, Vec<(u32, usize)>);
+
 /// A parsed PDF file. Objects are read lazily and cached.
 pub struct PdfDocument<'a> {
     buf: &'a [u8],
@@ -33,7 +36,7 @@ pub struct PdfDocument<'a> {
     parsed: Cell<usize>,
     decoded: Cell<usize>,
     objects: RefCell<HashMap<(usize, u32), Rc<Object>>>,
-    object_streams: RefCell<HashMap<usize, Rc<(Vec<u8>, Vec<(u32, usize)>)>>>,
+    object_streams: RefCell<HashMap<usize, Rc<ObjectStream>>>,
 }
 
 impl<'a> PdfDocument<'a> {

@@ -140,7 +140,7 @@ fn parse_stream(
             .ok_or_else(|| PdfError::syntax(at, "bad /Index"))?,
         None => vec![0, size],
     };
-    if index.len() % 2 != 0 {
+    if !index.len().is_multiple_of(2) {
         return Err(PdfError::syntax(at, "bad /Index"));
     }
     let field = |bytes: &[u8]| bytes.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));

@@ -66,7 +66,7 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
     .bind(id)
     .fetch_optional(ex)
     .await?;
-    Ok(row.as_ref().map(app_row).transpose()?)
+    row.as_ref().map(app_row).transpose()
 }
 
 pub async fn by_tracking<'e, E: Executor<'e, Database = Any>>(
@@ -79,7 +79,7 @@ pub async fn by_tracking<'e, E: Executor<'e, Database = Any>>(
     .bind(tracking_sha256)
     .fetch_optional(ex)
     .await?;
-    Ok(row.as_ref().map(app_row).transpose()?)
+    row.as_ref().map(app_row).transpose()
 }
 
 /// The application with this number, if `access_code_sha256` matches it.
@@ -95,7 +95,7 @@ pub async fn by_number_and_code<'e, E: Executor<'e, Database = Any>>(
     .bind(access_code_sha256)
     .fetch_optional(ex)
     .await?;
-    Ok(row.as_ref().map(app_row).transpose()?)
+    row.as_ref().map(app_row).transpose()
 }
 
 /// The `WHERE` clause of a queue query and how many placeholders it used.
@@ -153,7 +153,7 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     );
     let q = bind_filter(sqlx::query(sqlx::AssertSqlSafe(sql)), seals, status);
     let rows = q.bind(limit).bind(offset).fetch_all(ex).await?;
-    Ok(rows.iter().map(app_row).collect::<Result<_, _>>()?)
+    rows.iter().map(app_row).collect::<Result<_, _>>()
 }
 
 /// How many applications to the given seals are in each status.

@@ -135,7 +135,7 @@ pub async fn get<'e, E: Executor<'e, Database = Any>>(
     .bind(id)
     .fetch_optional(ex)
     .await?;
-    Ok(row.as_ref().map(doc_row).transpose()?)
+    row.as_ref().map(doc_row).transpose()
 }
 
 /// The document whose first signature covers `digest_hex`.
@@ -151,7 +151,7 @@ pub async fn by_signed_digest<'e, E: Executor<'e, Database = Any>>(
     .bind(digest_hex)
     .fetch_optional(ex)
     .await?;
-    Ok(row.as_ref().map(doc_row).transpose()?)
+    row.as_ref().map(doc_row).transpose()
 }
 
 pub async fn by_pdf_sha256<'e, E: Executor<'e, Database = Any>>(
@@ -166,7 +166,7 @@ pub async fn by_pdf_sha256<'e, E: Executor<'e, Database = Any>>(
     .bind(sha256_hex)
     .fetch_optional(ex)
     .await?;
-    Ok(row.as_ref().map(doc_row).transpose()?)
+    row.as_ref().map(doc_row).transpose()
 }
 
 pub async fn by_number<'e, E: Executor<'e, Database = Any>>(
@@ -181,7 +181,7 @@ pub async fn by_number<'e, E: Executor<'e, Database = Any>>(
     .bind(number)
     .fetch_optional(ex)
     .await?;
-    Ok(row.as_ref().map(doc_row).transpose()?)
+    row.as_ref().map(doc_row).transpose()
 }
 
 pub async fn pdf<'e, E: Executor<'e, Database = Any>>(

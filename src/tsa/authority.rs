@@ -120,13 +120,13 @@ impl TimestampAuthority {
                 "hashedMessage length does not match its algorithm",
             ));
         }
-        if let Some(p) = req.req_policy {
-            if p != self.policy {
-                return Err(bad(
-                    FailureInfo::UnacceptedPolicy,
-                    "requested policy is not offered",
-                ));
-            }
+        if let Some(p) = req.req_policy
+            && p != self.policy
+        {
+            return Err(bad(
+                FailureInfo::UnacceptedPolicy,
+                "requested policy is not offered",
+            ));
         }
         if req.extensions.as_ref().is_some_and(|e| !e.is_empty()) {
             return Err(bad(

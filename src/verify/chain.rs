@@ -1,13 +1,16 @@
 //! Certificate path building and checking (RFC 5280 §6, reduced to what a
 //! closed PKI of ECDSA P-256 certs needs): signatures, validity at a time,
-//! CA constraints, and termination at a trust anchor.
+//! CA constraints, and termination at a trust anchor. Certificate
+//! signatures in any algorithm of `cms::algorithms` (RSA, RSA-PSS, ECDSA,
+//! Ed25519; SHA-1 and MD5 refused as weak).
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
-use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::prelude::{AlgorithmIdentifier, FromDer, X509Certificate};
 
-use super::cms::{oids, p256_public_key};
+use super::cms::asn1::Tlv;
+use super::cms::{CmsError, oids, verify_by_key};
 use super::report::{CertInfo, Code, Reason};
 use crate::crypto;
 
@@ -37,23 +40,38 @@ fn cache() -> &'static Mutex<HashSet<[u8; 32]>> {
     CACHE.get_or_init(|| Mutex::new(HashSet::new()))
 }
 
-/// Does `issuer` sign `cert` (ECDSA P-256 / SHA-256)? `Err` names an unsupported algorithm.
+/// Does `issuer` sign `cert`? `Err` names a weak or unsupported algorithm.
 pub fn signed_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> Result<bool, Code> {
-    if cert.signature_algorithm.algorithm.as_bytes() != oids::ECDSA_SHA256.as_bytes() {
-        return Err(Code::UNSUPPORTED_ALGORITHM);
-    }
-    let pk = p256_public_key(issuer.public_key().raw).map_err(|_| Code::UNSUPPORTED_ALGORITHM)?;
-    Ok(verify_cached(
-        pk,
+    verify_cached(
+        issuer.public_key().raw,
+        &cert.signature_algorithm,
         cert.tbs_certificate.as_ref(),
         &cert.signature_value.data,
-    ))
+    )
 }
 
-/// ECDSA P-256 verification of a certificate or CRL signature, through the cache.
-pub fn verify_cached(pk: &[u8], tbs: &[u8], sig: &[u8]) -> bool {
+/// The parameters of an X.509 AlgorithmIdentifier as a CMS TLV (only
+/// RSASSA-PSS has any that matter).
+fn params<'a>(alg: &'a AlgorithmIdentifier<'a>) -> Option<Tlv<'a>> {
+    let p = alg.parameters.as_ref()?;
+    (p.tag().0 != 5).then_some(Tlv {
+        tag: 0x30,
+        raw: &[],
+        content: p.data.as_ref(),
+    })
+}
+
+/// Verification of a certificate or CRL signature by the key in `spki`,
+/// through the cache. `Err` names a weak or unsupported algorithm.
+pub fn verify_cached(
+    spki: &[u8],
+    alg: &AlgorithmIdentifier<'_>,
+    tbs: &[u8],
+    sig: &[u8],
+) -> Result<bool, Code> {
+    let oid = alg.algorithm.as_bytes();
     let mut h = crypto::Sha256::new();
-    for part in [tbs, sig, pk] {
+    for part in [tbs, sig, spki, oid] {
         h.update(&(part.len() as u64).to_be_bytes());
         h.update(part);
     }
@@ -64,9 +82,14 @@ pub fn verify_cached(pk: &[u8], tbs: &[u8], sig: &[u8]) -> bool {
         .unwrap_or_else(|e| e.into_inner())
         .contains(&key)
     {
-        return true;
+        return Ok(true);
     }
-    let ok = crypto::verify_p256(pk, tbs, sig);
+    let ok = match verify_by_key(spki, oid, params(alg), None, tbs, sig) {
+        Ok(_) => true,
+        Err(CmsError::BadSignature) => false,
+        Err(CmsError::Weak(_)) => return Err(Code::WEAK_ALGORITHM),
+        Err(_) => return Err(Code::UNSUPPORTED_ALGORITHM),
+    };
     if ok {
         let mut c = cache().lock().unwrap_or_else(|e| e.into_inner());
         if c.len() >= CACHE_MAX {
@@ -74,7 +97,7 @@ pub fn verify_cached(pk: &[u8], tbs: &[u8], sig: &[u8]) -> bool {
         }
         c.insert(key);
     }
-    ok
+    Ok(ok)
 }
 
 /// Build a path from `leaf` through `pool` to one of `anchors`, checking each

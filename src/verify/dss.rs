@@ -62,10 +62,10 @@ fn streams(
     };
     let mut out = Vec::new();
     for item in list.as_array().unwrap_or(&[]).iter().take(MAX_ENTRIES) {
-        if let Some(o) = doc.resolve(item, rev)? {
-            if let Object::Stream(s) = &*o {
-                out.push(doc.stream_data(s)?);
-            }
+        if let Some(o) = doc.resolve(item, rev)?
+            && let Object::Stream(s) = &*o
+        {
+            out.push(doc.stream_data(s)?);
         }
     }
     Ok(out)

@@ -17,6 +17,14 @@ pub struct Integrity {
     pub bytes_after: u64,
 }
 
+impl Integrity {
+    /// The two signed parts of `buf` (in bounds: checked by [`check`]).
+    pub fn parts<'a>(&self, buf: &'a [u8]) -> [&'a [u8]; 2] {
+        let [_, l1, o2, l2] = self.byte_range.map(|v| v as usize);
+        [&buf[..l1], &buf[o2..o2 + l2]]
+    }
+}
+
 /// Check the byte range of `sig`; `Err` is the reason the range is unusable.
 pub fn check(
     doc: &PdfDocument<'_>,

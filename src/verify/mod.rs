@@ -26,6 +26,7 @@ mod dss;
 mod integrity;
 mod limits;
 mod modification;
+mod permissions;
 mod report;
 mod revocation;
 mod signature_check;
@@ -97,6 +98,37 @@ fn fail(mut r: Report, e: &PdfError) -> Report {
     r
 }
 
+/// The bottom-line rules (SECURITY.md, "What VALID means"): VALID needs at
+/// least one approval signature (a document timestamp proves a time, not a
+/// seal) that is intact, chains to a trust anchor and was not revoked before
+/// its signing time. These are checked here again, on the finished
+/// per-signature reports, so that no path through the checks above can
+/// produce VALID without them.
+fn bottom_line(sigs: &[SignatureReport], trust: &TrustStore) -> Vec<Reason> {
+    let mut out = Vec::new();
+    if trust.anchors().is_empty() {
+        out.push(Reason::new(Code::NO_TRUST_ANCHOR));
+    }
+    let approvals: Vec<&SignatureReport> = sigs
+        .iter()
+        .filter(|s| s.kind == SignatureKind::Signature)
+        .collect();
+    if approvals.is_empty() {
+        out.push(Reason::new(Code::NO_APPROVAL_SIGNATURE));
+        return out;
+    }
+    let good = approvals.iter().any(|s| {
+        s.intact
+            && s.chain == ChainStatus::Trusted
+            && s.revocation != RevocationStatus::RevokedBeforeSigning
+            && s.verdict <= Verdict::ValidWithWarnings
+    });
+    if !good {
+        out.push(Reason::new(Code::NO_TRUSTED_SIGNATURE));
+    }
+    out
+}
+
 fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Report {
     let mut report = empty_report(pdf);
     let doc = match PdfDocument::parse(pdf, opts.limits.read()) {
@@ -104,16 +136,15 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
         Err(e) => return fail(report, &e),
     };
     report.revisions = doc.revisions.len();
-    if let Some(last) = doc.revisions.last() {
-        if pdf[last.end.min(pdf.len())..]
+    if let Some(last) = doc.revisions.last()
+        && pdf[last.end.min(pdf.len())..]
             .iter()
             .any(|b| !b.is_ascii_whitespace() && *b != 0)
-        {
-            report.reasons.push(Reason::with(
-                Code::TRAILING_DATA,
-                format!("{} bytes", pdf.len() - last.end),
-            ));
-        }
+    {
+        report.reasons.push(Reason::with(
+            Code::TRAILING_DATA,
+            format!("{} bytes", pdf.len() - last.end),
+        ));
     }
     let sigs = match signature_field::find(&doc, opts.limits.max_signatures) {
         Ok(s) => s,
@@ -210,6 +241,7 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
         report.registry = Some(status);
     }
 
+    report.reasons.extend(bottom_line(&sig_reports, trust));
     let doc_verdict = verdict_of(&report.reasons);
     report.verdict = sig_reports
         .iter()

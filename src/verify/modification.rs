@@ -13,6 +13,7 @@
 
 use std::collections::HashSet;
 
+use super::permissions::Permissions;
 use super::report::Code;
 use super::signature_field::is_signature_widget;
 use crate::pdf::{Dict, Object, PdfDocument, PdfError, XrefEntry};
@@ -42,6 +43,7 @@ pub fn analyse(doc: &PdfDocument<'_>, signed_rev: usize) -> Result<Vec<Change>, 
         return Ok(out);
     }
     let signed = PageObjects::collect(doc, signed_rev)?;
+    let perms = Permissions::at(doc, signed_rev)?;
     for k in signed_rev + 1..=doc.last_revision() {
         let mut push = |code: Code, object: Option<u32>, detail: Option<String>| {
             let c = Change {
@@ -144,13 +146,22 @@ pub fn analyse(doc: &PdfDocument<'_>, signed_rev: usize) -> Result<Vec<Change>, 
                 for (code, detail) in list_growth(doc, o, n, k, Code::ANNOTATION_ADDED)? {
                     push(code, Some(num), detail);
                 }
-            } else if let Some(code) = field_change(&old, &new) {
-                push(code, Some(num), None);
+            } else if let Some((code, detail)) = field_change(doc, &perms, &old, &new, k)? {
+                push(code, Some(num), detail);
             } else if signed.content.contains(&num) {
                 push(Code::PAGE_CONTENT_CHANGED, Some(num), None);
             } else {
                 push(Code::OBJECT_REDEFINED, Some(num), Some(describe(&old)));
             }
+        }
+    }
+    // What the certification signature's DocMDP level allows.
+    for c in &mut out {
+        if c.code == Code::ANNOTATION_ADDED && perms.level == 3 {
+            c.code = Code::LATER_ANNOTATION;
+        } else if c.code == Code::LATER_SIGNATURE && perms.level == 1 {
+            c.code = Code::FORM_CHANGED;
+            c.detail = Some("a signature added although DocMDP P=1 allows no changes".into());
         }
     }
     Ok(out)
@@ -318,26 +329,104 @@ fn list_growth(
     Ok(out)
 }
 
-/// A redefined form field: filling an empty signature field is allowed.
-fn field_change(old: &Object, new: &Object) -> Option<Code> {
-    let (o, n) = (old.as_dict()?, new.as_dict()?);
+/// A redefined form field or widget: filling an empty signature field is
+/// a later signature; changing a field's value (/V and its appearance) is
+/// form filling, allowed unless DocMDP P=1 or a FieldMDP lock forbids it;
+/// anything else is a form change.
+fn field_change(
+    doc: &PdfDocument<'_>,
+    perms: &Permissions,
+    old: &Object,
+    new: &Object,
+    k: usize,
+) -> Result<Option<(Code, Option<String>)>, PdfError> {
+    let (Some(o), Some(n)) = (old.as_dict(), new.as_dict()) else {
+        return Ok(None);
+    };
     if o.name_is(b"Type", b"Sig") || o.name_is(b"Type", b"DocTimeStamp") {
-        return Some(Code::OBJECT_REDEFINED);
+        return Ok(Some((
+            Code::OBJECT_REDEFINED,
+            Some("a signature dictionary".into()),
+        )));
     }
-    if o.get(b"FT").is_none() && !o.name_is(b"Subtype", b"Widget") {
-        return (o.get(b"Subtype").is_some() && o.get(b"Rect").is_some())
-            .then_some(Code::OBJECT_REDEFINED);
+    let is_widget = o.name_is(b"Subtype", b"Widget");
+    if o.get(b"FT").is_none() && !is_widget {
+        if o.get(b"Subtype").is_some() && o.get(b"Rect").is_some() {
+            // An annotation changed: only P=3 allows it.
+            return Ok(Some(if perms.level == 3 {
+                (Code::LATER_ANNOTATION, None)
+            } else {
+                (
+                    Code::ANNOTATION_ADDED,
+                    Some("an existing annotation was changed".into()),
+                )
+            }));
+        }
+        return Ok(None);
     }
-    let filling_sig = o.name_is(b"FT", b"Sig")
-        && o.get(b"V").is_none()
-        && o.changed_keys(n)
-            .iter()
-            .all(|k| matches!(k.as_slice(), b"V" | b"AP" | b"F" | b"P" | b"Lock" | b"SV"));
-    Some(if filling_sig {
-        Code::LATER_SIGNATURE
+    // The field this object is (or the parent of the widget it is).
+    let field: Dict = if o.get(b"FT").is_some() {
+        o.clone()
     } else {
-        Code::FORM_CHANGED
-    })
+        match o.get(b"Parent") {
+            Some(p) => match doc.resolve(p, k - 1)?.and_then(|x| x.as_dict().cloned()) {
+                Some(d) => d,
+                None => return Ok(Some((Code::FORM_CHANGED, None))),
+            },
+            None => {
+                return Ok(Some((
+                    Code::FORM_CHANGED,
+                    Some("a widget without a field".into()),
+                )));
+            }
+        }
+    };
+    let changed = o.changed_keys(n);
+    if field.name_is(b"FT", b"Sig") {
+        let filling_sig = field.get(b"V").is_none()
+            && changed
+                .iter()
+                .all(|k| matches!(k.as_slice(), b"V" | b"AP" | b"F" | b"P" | b"Lock" | b"SV"));
+        return Ok(Some(if filling_sig {
+            (Code::LATER_SIGNATURE, None)
+        } else {
+            (
+                Code::FORM_CHANGED,
+                Some("a signature field was changed".into()),
+            )
+        }));
+    }
+    let value_keys: &[&[u8]] = if o.get(b"FT").is_some() {
+        &[b"V", b"AP", b"AS"]
+    } else {
+        &[b"AP", b"AS"]
+    };
+    let name = super::permissions::field_name(doc, &field, k - 1)?;
+    if !changed.iter().all(|c| value_keys.contains(&c.as_slice())) {
+        let keys: Vec<String> = changed
+            .iter()
+            .map(|c| format!("/{}", String::from_utf8_lossy(c)))
+            .collect();
+        return Ok(Some((
+            Code::FORM_CHANGED,
+            Some(format!("field {name}: {}", keys.join(" "))),
+        )));
+    }
+    if perms.level == 1 {
+        return Ok(Some((
+            Code::FORM_CHANGED,
+            Some(format!(
+                "field {name} filled although DocMDP P=1 allows no changes"
+            )),
+        )));
+    }
+    if perms.is_locked(&name) {
+        return Ok(Some((
+            Code::FORM_CHANGED,
+            Some(format!("field {name} is locked by a signature (FieldMDP)")),
+        )));
+    }
+    Ok(Some((Code::LATER_FORM_FILL, Some(format!("field {name}")))))
 }
 
 /// Object numbers of the DSS and its indirect parts, as of revision `k`.
@@ -411,10 +500,10 @@ impl PageObjects {
                 });
             }
             budget -= 1;
-            if let Some((n, _)) = node.as_ref() {
-                if !seen.insert(n) {
-                    continue;
-                }
+            if let Some((n, _)) = node.as_ref()
+                && !seen.insert(n)
+            {
+                continue;
             }
             let Some(obj) = doc.resolve(&node, rev)? else {
                 continue;
@@ -453,11 +542,11 @@ impl PageObjects {
         *budget -= 1;
         match v {
             Object::Ref(n, _) => {
-                if self.content.insert(*n) {
-                    if let Some(o) = doc.get(*n, rev)? {
-                        let o = (*o).clone();
-                        self.refs_in(doc, &o, rev, depth + 1, budget)?;
-                    }
+                if self.content.insert(*n)
+                    && let Some(o) = doc.get(*n, rev)?
+                {
+                    let o = (*o).clone();
+                    self.refs_in(doc, &o, rev, depth + 1, budget)?;
                 }
             }
             Object::Array(a) => {

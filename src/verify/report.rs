@@ -70,6 +70,9 @@ codes! {
     ENCRYPTED => Indeterminate, "文件已加密，无法验证", "the file is encrypted and cannot be verified";
     UNSUPPORTED_FEATURE => Indeterminate, "文件使用了不支持的功能", "the file uses an unsupported feature";
     NO_SIGNATURE => Invalid, "文件中没有电子印章签名", "the file carries no electronic seal signature";
+    NO_APPROVAL_SIGNATURE => Invalid, "文件中只有文档时间戳，没有电子印章签名（时间戳只证明时间，不证明盖章）", "the file has only document timestamps and no approval signature (a timestamp proves a time, not a seal)";
+    NO_TRUSTED_SIGNATURE => Indeterminate, "没有一个完好、链接到受信任根证书且未被吊销的电子印章签名", "no approval signature is intact, chains to a trusted root and is unrevoked at its signing time";
+    NO_TRUST_ANCHOR => Indeterminate, "未配置任何受信任的根证书，无法确认签名者", "no trust anchor is configured: no signer can be confirmed";
     TOO_MANY_SIGNATURES => Indeterminate, "签名数量超过验证限制", "the file has more signatures than the verifier accepts";
     TRAILING_DATA => Warning, "文件末尾有不属于任何修订版本的数据", "the file ends with data that belongs to no revision";
     INTERNAL_ERROR => Indeterminate, "验证程序内部错误", "internal verifier error";
@@ -87,7 +90,11 @@ codes! {
     ESS_MISMATCH => Invalid, "签名证书属性与签名者证书不符", "the signing-certificate-v2 attribute does not match the signer's certificate";
     ESS_MISSING => Warning, "缺少 signing-certificate-v2 属性（非 PAdES 基线签名）", "no signing-certificate-v2 attribute (not a PAdES baseline signature)";
     SIGNER_CERT_MISSING => Indeterminate, "签名中缺少签名者证书", "the signer's certificate is not included";
+    WEAK_ALGORITHM => Invalid, "签名使用了已不安全的算法（SHA-1 或 MD5），不予接受", "the signature uses a weak algorithm (SHA-1 or MD5), refused";
+    NOT_PADES_BASELINE => Info, "签名符合 ISO 32000 但不是 PAdES 基线签名", "the signature is valid under ISO 32000 but is not a PAdES baseline signature";
+    CMS_BER_NORMALISED => Info, "签名数据为 BER 编码，已规范化为 DER 后验证", "the signature data was BER-encoded and was checked in its DER form";
     UNSUPPORTED_ALGORITHM => Indeterminate, "签名使用了不支持的算法", "the signature uses an unsupported algorithm";
+    SIGNATURE_FIELD_BROKEN => Invalid, "签名域的值无法解析或不是签名（签名可能被隐藏）", "the signature field's value cannot be resolved or is not a signature (a signature may have been hidden)";
     UNKNOWN_SUBFILTER => Indeterminate, "不支持的签名格式（SubFilter）", "unsupported signature format (SubFilter)";
     // --- signer and chain ---
     CHAIN_TRUSTED => Info, "印章证书链接到受信任的根证书", "the seal certificate chains to a trusted root";
@@ -106,7 +113,7 @@ codes! {
     SIGNING_TIME_UNVERIFIED => Info, "没有时间戳：签名时间为签名者声明的时间，未经验证", "no timestamp: the signing time is the signer's claim, unverified";
     TIMESTAMP_IMPRINT_MISMATCH => Invalid, "时间戳的摘要与签名值不符", "the timestamp's message imprint does not match the signature";
     TIMESTAMP_INVALID => Invalid, "时间戳无效", "the timestamp token is invalid";
-    TIMESTAMP_UNTRUSTED => Warning, "时间戳机构证书不受信任", "the timestamp authority's certificate is not trusted";
+    TIMESTAMP_UNTRUSTED => Indeterminate, "时间戳机构证书不受信任，时间戳不能证明时间", "the timestamp authority's certificate is not trusted: the timestamp proves nothing";
     TSA_EKU_INVALID => Invalid, "时间戳机构证书没有关键的 timeStamping 扩展密钥用途", "the timestamp authority's certificate lacks a critical timeStamping extended key usage";
     // --- revocation ---
     REVOCATION_GOOD => Info, "吊销列表显示证书未被吊销", "the revocation list shows the certificate not revoked";
@@ -117,6 +124,8 @@ codes! {
     // --- updates after signing ---
     LATER_DSS => Info, "签名后添加了长期验证数据（DSS）", "long-term validation data (DSS) was added after signing";
     LATER_DOCUMENT_TIMESTAMP => Info, "签名后添加了文档时间戳", "a document timestamp was added after signing";
+    LATER_FORM_FILL => Info, "签名后按许可填写了表单字段", "a form field was filled in after signing, as the signatures permit";
+    LATER_ANNOTATION => Info, "签名后按证书签名的许可（DocMDP P=3）添加或修改了注释", "an annotation was added or changed after signing, as the certification (DocMDP P=3) permits";
     LATER_SIGNATURE => Info, "签名后添加了另一个签名", "another signature was added after signing";
     LATER_SIGNATURE_NOT_VALID => Warning, "签名后添加的另一个签名未通过验证", "a signature added after signing does not validate";
     METADATA_UPDATED => Info, "签名后更新了文档元数据", "document metadata was updated after signing";
@@ -206,6 +215,9 @@ pub enum TimeSource {
     Timestamp,
     /// The /M entry (or signing-time attribute) claimed by the signer: unverified.
     ClaimedUnverified,
+    /// The genTime of an intact timestamp whose authority is not trusted:
+    /// no better than a claim.
+    UntrustedTimestamp,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -6,7 +6,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::revocation_list::CertificateRevocationList;
 
 use super::chain::rfc3339;
-use super::cms::{oids, p256_public_key};
+
 use super::report::{Code, Reason, RevocationStatus};
 
 #[derive(Debug, Clone)]
@@ -36,9 +36,7 @@ pub fn check(path: &[Vec<u8>], crls: &[(&[u8], bool)], signing_time: i64) -> Rev
         ) else {
             continue;
         };
-        let Ok(issuer_key) = p256_public_key(issuer.public_key().raw) else {
-            continue;
-        };
+        let issuer_key = issuer.public_key().raw;
         for &(der, from_dss) in crls {
             let Ok((_, crl)) = CertificateRevocationList::from_der(der) else {
                 bad_crl = true;
@@ -47,13 +45,12 @@ pub fn check(path: &[Vec<u8>], crls: &[(&[u8], bool)], signing_time: i64) -> Rev
             if crl.issuer().as_raw() != cert.issuer().as_raw() {
                 continue;
             }
-            let sig_ok = crl.signature_algorithm.algorithm.as_bytes()
-                == oids::ECDSA_SHA256.as_bytes()
-                && super::chain::verify_cached(
-                    issuer_key,
-                    crl.tbs_cert_list.as_ref(),
-                    &crl.signature_value.data,
-                );
+            let sig_ok = super::chain::verify_cached(
+                issuer_key,
+                &crl.signature_algorithm,
+                crl.tbs_cert_list.as_ref(),
+                &crl.signature_value.data,
+            ) == Ok(true);
             if !sig_ok {
                 bad_crl = true;
                 continue;

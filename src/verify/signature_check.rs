@@ -1,7 +1,7 @@
 //! Checking one signature or document timestamp end to end.
 
 use super::chain::{self, cert_info, rfc3339};
-use super::cms::{self, CmsError, EssStatus, oids};
+use super::cms::{self, CmsError, Content, EssStatus, oids};
 use super::dss::Dss;
 use super::integrity;
 use super::modification;
@@ -13,7 +13,6 @@ use super::revocation;
 use super::signature_field::FoundSignature;
 use super::timestamp;
 use super::{TrustStore, VerifyOptions};
-use crate::crypto;
 use crate::pdf::PdfDocument;
 
 /// What the document offers every signature check.
@@ -65,6 +64,7 @@ fn cms_reason(e: CmsError) -> Reason {
     let code = match &e {
         CmsError::Malformed(_) => Code::CMS_MALFORMED,
         CmsError::Unsupported(_) => Code::UNSUPPORTED_ALGORITHM,
+        CmsError::Weak(_) => Code::WEAK_ALGORITHM,
         CmsError::SignerCertMissing => Code::SIGNER_CERT_MISSING,
         CmsError::NoSignedAttributes => Code::CMS_NO_SIGNED_ATTRIBUTES,
         CmsError::ContentType => Code::CMS_CONTENT_TYPE,
@@ -73,7 +73,8 @@ fn cms_reason(e: CmsError) -> Reason {
         CmsError::BadSignature => Code::CMS_SIGNATURE_INVALID,
     };
     match e {
-        CmsError::Malformed(w) | CmsError::Unsupported(w) => Reason::with(code, w),
+        CmsError::Malformed(w) | CmsError::Weak(w) => Reason::with(code, w),
+        CmsError::Unsupported(w) => Reason::with(code, w),
         _ => Reason::new(code),
     }
 }
@@ -86,6 +87,11 @@ pub fn check(ctx: &Context<'_, '_>, index: usize, sig: &FoundSignature) -> Check
         signed_range_sha256: None,
         doc_timestamp_time: None,
     };
+    if let Some(why) = sig.broken {
+        rep.reasons
+            .push(Reason::with(Code::SIGNATURE_FIELD_BROKEN, why));
+        return finish(checked, rep);
+    }
     let known = matches!(
         rep.sub_filter.as_deref(),
         Some("ETSI.CAdES.detached" | "adbe.pkcs7.detached" | "ETSI.RFC3161")
@@ -117,7 +123,13 @@ pub fn check(ctx: &Context<'_, '_>, index: usize, sig: &FoundSignature) -> Check
     let dss_certs: Vec<&[u8]> = ctx.dss.certs.iter().map(Vec::as_slice).collect();
 
     if rep.kind == SignatureKind::DocumentTimestamp {
-        let ts = timestamp::check_token(contents, &integ.digest, &dss_certs, ctx.trust.anchors());
+        let parts = integ.parts(ctx.doc.bytes());
+        let stamped = Content {
+            parts: &parts,
+            sha256: Some(integ.digest),
+        };
+        let ts =
+            timestamp::check_token_over(contents, &stamped, false, &dss_certs, ctx.trust.anchors());
         rep.reasons.extend(ts.reasons.iter().cloned());
         rep.intact = ts.gen_time.is_some();
         rep.signer = ts.tsa_cert.as_deref().and_then(cert_info);
@@ -125,7 +137,11 @@ pub fn check(ctx: &Context<'_, '_>, index: usize, sig: &FoundSignature) -> Check
             rep.signing_time = Some(SigningTime {
                 time: rfc3339(t),
                 unix: t,
-                source: TimeSource::Timestamp,
+                source: if ts.trusted {
+                    TimeSource::Timestamp
+                } else {
+                    TimeSource::UntrustedTimestamp
+                },
             });
             rep.chain = if ts.trusted {
                 ChainStatus::Trusted
@@ -208,7 +224,17 @@ fn check_cms_signature(
     claimed_m: Option<String>,
     rep: &mut SignatureReport,
 ) {
-    let sd = match cms::parse_signed_data(contents) {
+    let der = match cms::normalise(contents) {
+        Ok(d) => d,
+        Err(e) => {
+            rep.reasons.push(cms_reason(e));
+            return;
+        }
+    };
+    if matches!(der, std::borrow::Cow::Owned(_)) {
+        rep.reasons.push(Reason::new(Code::CMS_BER_NORMALISED));
+    }
+    let sd = match cms::parse_signed_data(&der) {
         Ok(sd) => sd,
         Err(e) => {
             rep.reasons.push(cms_reason(e));
@@ -222,7 +248,12 @@ fn check_cms_signature(
         ));
         return;
     }
-    let signer = match cms::verify_signer(&sd, &integ.digest, &oids::DATA, dss_certs) {
+    let parts = integ.parts(ctx.doc.bytes());
+    let signed = Content {
+        parts: &parts,
+        sha256: Some(integ.digest),
+    };
+    let signer = match cms::verify_signer(&sd, &signed, &oids::DATA, dss_certs) {
         Ok(s) => s,
         Err(e) => {
             rep.reasons.push(cms_reason(e));
@@ -231,13 +262,28 @@ fn check_cms_signature(
     };
     rep.intact = true;
     rep.signer = cert_info(&signer.cert_der);
-    match signer.ess {
-        EssStatus::V2Matches => {}
-        EssStatus::V1Only => rep.reasons.push(Reason::with(
-            Code::ESS_MISSING,
-            "only the SHA-1 signing-certificate attribute",
-        )),
-        EssStatus::Missing => rep.reasons.push(Reason::new(Code::ESS_MISSING)),
+    // ISO 32000-1 §12.8.3.3 allows adbe.pkcs7.detached with or without
+    // signed attributes; PAdES (ETSI.CAdES.detached) needs them and ESS.
+    let pades = rep.sub_filter.as_deref() == Some("ETSI.CAdES.detached");
+    if !signer.signed_attributes {
+        rep.reasons.push(Reason::with(
+            Code::NOT_PADES_BASELINE,
+            "no signed attributes: the signer signed the document bytes directly",
+        ));
+    } else if !pades {
+        rep.reasons.push(Reason::with(
+            Code::NOT_PADES_BASELINE,
+            rep.sub_filter.clone().unwrap_or_default(),
+        ));
+    } else {
+        match signer.ess {
+            EssStatus::V2Matches => {}
+            EssStatus::V1Only => rep.reasons.push(Reason::with(
+                Code::ESS_MISSING,
+                "only the SHA-1 signing-certificate attribute",
+            )),
+            EssStatus::Missing => rep.reasons.push(Reason::new(Code::ESS_MISSING)),
+        }
     }
     let mut pool: Vec<&[u8]> = sd.certs.clone();
     pool.extend_from_slice(dss_certs);
@@ -246,12 +292,11 @@ fn check_cms_signature(
     let mut ts_time: Option<i64> = None;
     if let Some(attr) = sd.signer.unsigned_attr(&oids::ATTR_SIGNATURE_TIMESTAMP) {
         let token = attr.values.first().map(|t| t.raw).unwrap_or(&[]);
-        let ts = timestamp::check_token(
-            token,
-            &crypto::sha256(sd.signer.signature),
-            &pool,
-            ctx.trust.anchors(),
-        );
+        let stamped = Content {
+            parts: &[sd.signer.signature],
+            sha256: None,
+        };
+        let ts = timestamp::check_token_over(token, &stamped, false, &pool, ctx.trust.anchors());
         rep.reasons.extend(ts.reasons.iter().cloned());
         if let Some(t) = ts.gen_time {
             rep.timestamp = Some(TimestampInfo {

@@ -19,6 +19,9 @@ pub struct FoundSignature {
     /// an object stream or a field), so string spans are file offsets.
     pub spans_are_file_offsets: bool,
     pub dict: Dict,
+    /// Why the field's /V is not a usable signature dictionary (the field is
+    /// still reported, as a finding on that field).
+    pub broken: Option<&'static str>,
 }
 
 impl FoundSignature {
@@ -88,7 +91,8 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
     let mut seen_sigs = HashSet::new();
     let mut visited = 0usize;
     // (node, inherited /FT, name prefix, depth)
-    let mut stack: Vec<(Object, Option<Vec<u8>>, Option<String>, usize)> = Vec::new();
+    type Pending = (Object, Option<Vec<u8>>, Option<String>, usize);
+    let mut stack: Vec<Pending> = Vec::new();
     for f in fields.as_array().unwrap_or(&[]).iter().rev() {
         stack.push((f.clone(), None, None, 0));
     }
@@ -99,10 +103,10 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
                 what: "form field tree size",
             });
         }
-        if let Object::Ref(n, _) = node {
-            if !seen_fields.insert(n) {
-                continue; // a loop or a shared node
-            }
+        if let Object::Ref(n, _) = node
+            && !seen_fields.insert(n)
+        {
+            continue; // a loop or a shared node
         }
         let Some(obj) = doc.resolve(&node, rev)? else {
             continue;
@@ -122,27 +126,46 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
             (None, Some(t)) => Some(t),
             (p, None) => p.clone(),
         };
-        if let Some(kids) = d.get(b"Kids") {
-            if let Some(kids) = doc.resolve(kids, rev)? {
-                for k in kids.as_array().unwrap_or(&[]).iter().rev() {
-                    stack.push((k.clone(), ft.clone(), name.clone(), depth + 1));
-                }
+        if let Some(kids) = d.get(b"Kids")
+            && let Some(kids) = doc.resolve(kids, rev)?
+        {
+            for k in kids.as_array().unwrap_or(&[]).iter().rev() {
+                stack.push((k.clone(), ft.clone(), name.clone(), depth + 1));
             }
         }
         if ft.as_deref() != Some(b"Sig") {
             continue;
         }
+        // A field that is only a widget's parent keeps its /V on itself; a
+        // signature field without /V is unsigned (not a finding).
         let Some(v) = d.get(b"V") else { continue };
         let object = v.as_ref().map(|(n, _)| n);
-        if let Some(n) = object {
-            if !seen_sigs.insert(n) {
+        if let Some(n) = object
+            && !seen_sigs.insert(n)
+        {
+            continue;
+        }
+        let broken = |why: &'static str| FoundSignature {
+            field_name: name.clone(),
+            spans_are_file_offsets: false,
+            dict: Dict::default(),
+            broken: Some(why),
+        };
+        let sig = match doc.resolve(v, rev) {
+            Ok(Some(sig)) => sig,
+            Ok(None) => {
+                out.push(broken("its /V refers to an object that does not exist"));
                 continue;
             }
-        }
-        let Some(sig) = doc.resolve(v, rev)? else {
-            continue;
+            Err(_) => {
+                out.push(broken("its /V cannot be read"));
+                continue;
+            }
         };
         let Some(sig_dict) = sig.as_dict() else {
+            if !matches!(&*sig, Object::Null) {
+                out.push(broken("its /V is not a signature dictionary"));
+            }
             continue;
         };
         let spans_are_file_offsets =
@@ -151,6 +174,7 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
             field_name: name,
             spans_are_file_offsets,
             dict: sig_dict.clone(),
+            broken: None,
         });
         if out.len() > max {
             break;

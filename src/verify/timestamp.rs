@@ -1,14 +1,15 @@
 //! RFC 3161 timestamp tokens: the signature timestamp of a PAdES signature
-//! (imprint = SHA-256 of the signature value) and document timestamps
-//! (imprint = SHA-256 of the byte range).
+//! (imprint = hash of the signature value) and document timestamps
+//! (imprint = hash of the byte range); SHA-256/384/512 imprints, TSA
+//! signatures in any algorithm of `cms::algorithms`, BER tokens normalised.
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::chain;
 use super::cms::asn1::{self, Reader};
-use super::cms::{self, CmsError, oids};
+use super::cms::{self, CmsError, Content, algorithms, oids};
 use super::report::{ChainStatus, Code, Reason};
-use crate::crypto;
+use crate::crypto::HashAlg;
 
 /// What a token proved.
 #[derive(Debug, Clone)]
@@ -21,10 +22,29 @@ pub struct TimestampOutcome {
     pub reasons: Vec<Reason>,
 }
 
-/// Check `token` (a DER ContentInfo) against the expected imprint.
+/// Check `token` (a DER ContentInfo) against the expected SHA-256 imprint.
 pub fn check_token(
     token: &[u8],
     expected_imprint: &[u8; 32],
+    pool: &[&[u8]],
+    anchors: &[Vec<u8>],
+) -> TimestampOutcome {
+    // Only the SHA-256 is known: an imprint in another hash cannot match.
+    let content = Content {
+        parts: &[],
+        sha256: Some(*expected_imprint),
+    };
+    check_token_over(token, &content, true, pool, anchors)
+}
+
+/// Check `token` (DER or BER) against the data it should timestamp:
+/// `stamped` (its parts, and its SHA-256 if known), hashed with the token's
+/// imprint algorithm (SHA-256/384/512). `sha256_only` when `stamped` has no
+/// parts to hash otherwise.
+pub fn check_token_over(
+    token: &[u8],
+    stamped: &Content<'_>,
+    sha256_only: bool,
     pool: &[&[u8]],
     anchors: &[Vec<u8>],
 ) -> TimestampOutcome {
@@ -38,9 +58,17 @@ pub fn check_token(
         CmsError::Unsupported(what) => {
             Reason::with(Code::UNSUPPORTED_ALGORITHM, format!("timestamp: {what}"))
         }
+        CmsError::Weak(what) => Reason::with(Code::WEAK_ALGORITHM, format!("timestamp: {what}")),
         other => Reason::with(Code::TIMESTAMP_INVALID, other.to_string()),
     };
-    let sd = match cms::parse_signed_data(token) {
+    let der = match cms::normalise(token) {
+        Ok(d) => d,
+        Err(e) => {
+            out.reasons.push(invalid(e));
+            return out;
+        }
+    };
+    let sd = match cms::parse_signed_data(&der) {
         Ok(sd) => sd,
         Err(e) => {
             out.reasons.push(invalid(e));
@@ -55,7 +83,11 @@ pub fn check_token(
             .push(Reason::with(Code::TIMESTAMP_INVALID, "not a TSTInfo token"));
         return out;
     };
-    let signer = match cms::verify_signer(&sd, &crypto::sha256(tst), &oids::TST_INFO, pool) {
+    let tst_content = Content {
+        parts: &[tst],
+        sha256: None,
+    };
+    let signer = match cms::verify_signer(&sd, &tst_content, &oids::TST_INFO, pool) {
         Ok(s) => s,
         Err(e) => {
             out.reasons.push(invalid(e));
@@ -69,14 +101,21 @@ pub fn check_token(
             return out;
         }
     };
-    if imprint_alg != oids::SHA256.as_bytes() {
-        out.reasons.push(Reason::with(
-            Code::UNSUPPORTED_ALGORITHM,
-            "timestamp imprint hash other than SHA-256",
-        ));
-        return out;
-    }
-    if imprint != expected_imprint {
+    let h = match algorithms::hash_alg(imprint_alg) {
+        Ok(h) if h == HashAlg::Sha256 || !sha256_only => h,
+        Ok(_) => {
+            out.reasons.push(Reason::with(
+                Code::UNSUPPORTED_ALGORITHM,
+                "timestamp imprint hash other than SHA-256",
+            ));
+            return out;
+        }
+        Err(e) => {
+            out.reasons.push(invalid(e));
+            return out;
+        }
+    };
+    if imprint != stamped.digest(h) {
         out.reasons
             .push(Reason::new(Code::TIMESTAMP_IMPRINT_MISMATCH));
         return out;

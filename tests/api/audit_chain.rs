@@ -227,7 +227,7 @@ async fn timestamps_of_the_head_date_the_log_and_catch_a_rewritten_chain() {
             .await
             .unwrap()
             .unwrap();
-        let r = audit::verify_anchors(&app.store, &[root.clone()])
+        let r = audit::verify_anchors(&app.store, std::slice::from_ref(&root))
             .await
             .unwrap();
         assert_eq!(r.anchors, 2);
@@ -270,7 +270,7 @@ async fn timestamps_of_the_head_date_the_log_and_catch_a_rewritten_chain() {
             None,
             "the rewrite is self-consistent"
         );
-        let r = audit::verify_anchors(&app.store, &[root.clone()])
+        let r = audit::verify_anchors(&app.store, std::slice::from_ref(&root))
             .await
             .unwrap();
         assert!(r.problem.unwrap().contains("no longer has the hash"));

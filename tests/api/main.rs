@@ -1,5 +1,6 @@
 //! Black-box API tests: the real application on a random port against a
 //! fresh database, on SQLite and (when ESEAL_TEST_PG_URL is set) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 #[path = "../common/mod.rs"]
 mod common;

@@ -49,7 +49,7 @@ def name(cn, serial=None):
 
 
 def cert(subject, subject_key, issuer, issuer_key, *, ca=False, eku=None, eku_critical=False,
-         not_before=None, not_after=None):
+         not_before=None, not_after=None, hash_alg=hashes.SHA256(), rsa_padding=None):
     b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer.subject if issuer else subject)
          .public_key(subject_key.public_key()).serial_number(x509.random_serial_number())
          .not_valid_before(not_before or NOW - 1000 * DAY).not_valid_after(not_after or NOW + 3650 * DAY)
@@ -65,7 +65,9 @@ def cert(subject, subject_key, issuer, issuer_key, *, ca=False, eku=None, eku_cr
                                       encipher_only=False, decipher_only=False, **ku), critical=True)
     if eku:
         b = b.add_extension(x509.ExtendedKeyUsage(eku), critical=eku_critical)
-    return b.sign(issuer_key, hashes.SHA256())
+    if rsa_padding is not None:
+        return b.sign(issuer_key, hash_alg, rsa_padding=rsa_padding)
+    return b.sign(issuer_key, hash_alg)
 
 
 def crl(issuer, issuer_key, revoked=()):
@@ -148,7 +150,7 @@ class EcTimeStamper(DummyTimeStamper):
             simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(self.tsa_cert)),
             simple_cms_attribute("message_digest", h.finalize()),
         ])
-        signature = tsa_k.sign(signed_attrs.dump(), ec.ECDSA(hashes.SHA256()))
+        signature = self.ec_key.sign(signed_attrs.dump(), ec.ECDSA(hashes.SHA256()))
         return signature, signed_attrs
 
     def _build_signed_data(self, tst_info_data, md_algorithm, signature, signed_attrs):
@@ -158,8 +160,21 @@ class EcTimeStamper(DummyTimeStamper):
         return d
 
 
+def timestamper_for(tsa_cert, tsa_key, at=None, cls=EcTimeStamper):
+    t = cls(tsa_cert=a_cert(tsa_cert), tsa_key=a_key(tsa_key), certs_to_embed=[a_cert(tsa_cert)], fixed_dt=at)
+    t.ec_key = tsa_key
+    return t
+
+
 def timestamper(at=None, cls=EcTimeStamper):
-    return cls(tsa_cert=a_cert(tsa), tsa_key=a_key(tsa_k), certs_to_embed=[a_cert(tsa)], fixed_dt=at)
+    return timestamper_for(tsa, tsa_k, at, cls)
+
+
+def doc_timestamp(pdf, ts):
+    """A document timestamp (/DocTimeStamp, ETSI.RFC3161) as the only signature."""
+    out = io.BytesIO()
+    signers.PdfTimeStamper(ts).timestamp_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), "sha256", output=out)
+    return out.getvalue()
 
 
 class WrongImprintTimeStamper(EcTimeStamper):
@@ -299,10 +314,26 @@ files["tamper_catalog_openaction.pdf"] = incremental(
     bt, {n: b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>",
          1: re.findall(rb"\n1 0 obj\n?(.*?)\nendobj", bt, re.S)[-1].strip()[:-2] + b" /OpenAction %d 0 R >>" % n})
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import types
+import corpus_foreign
+kit = types.SimpleNamespace(cert=cert, name=name, a_cert=a_cert, a_key=a_key, pem=pem, DOC_SIGNING=DOC_SIGNING,
+                            doc_timestamp=doc_timestamp, timestamper_for=timestamper_for, sign=sign,
+                            seal=seal, seal_k=seal_k)
+foreign_files, foreign_roots, foreign_trust = corpus_foreign.build(kit, base, timestamper())
+files.update(foreign_files)
+for k, v in foreign_roots.items():
+    write(k, v)
+
 for k, v in files.items():
     write(k, v)
 
-# --- pyHanko's verdict on every file ---
+# --- pyHanko's verdict on every file (both test roots trusted) ---
+VC = ValidationContext(trust_roots=[a_cert(root)] + [a_cert(c) for c in foreign_trust],
+                       other_certs=[a_cert(seal_ca), a_cert(tsa)],
+                       crls=[ca_crl.public_bytes(serialization.Encoding.DER),
+                             root_crl.public_bytes(serialization.Encoding.DER)],
+                       allow_fetching=False, revocation_mode="soft-fail")
 verdicts = {}
 for k in sorted(files):
     try:

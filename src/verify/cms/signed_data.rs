@@ -28,6 +28,8 @@ pub struct SignerInfo<'a> {
     pub signed_attrs_raw: Option<&'a [u8]>,
     pub signed_attrs: Vec<Attribute<'a>>,
     pub signature_alg: &'a [u8],
+    /// The signature algorithm's parameters (RSASSA-PSS), if any besides NULL.
+    pub signature_alg_params: Option<Tlv<'a>>,
     pub signature: &'a [u8],
     pub unsigned_attrs: Vec<Attribute<'a>>,
 }
@@ -127,7 +129,9 @@ fn parse_signer_info(content: &[u8]) -> Result<SignerInfo<'_>, CmsError> {
         Some(t) => (Some(t.raw), parse_attributes(t.content)?),
         None => (None, Vec::new()),
     };
-    let signature_alg = alg_oid(r.expect(asn1::SEQUENCE, "signatureAlgorithm")?)?;
+    let sig_alg = r.expect(asn1::SEQUENCE, "signatureAlgorithm")?;
+    let signature_alg = alg_oid(sig_alg)?;
+    let signature_alg_params = alg_params(sig_alg)?;
     let signature = r.expect(asn1::OCTET_STRING, "signature")?.content;
     let unsigned_attrs = match r.optional(0xa1)? {
         Some(t) => parse_attributes(t.content)?,
@@ -139,6 +143,7 @@ fn parse_signer_info(content: &[u8]) -> Result<SignerInfo<'_>, CmsError> {
         signed_attrs_raw,
         signed_attrs,
         signature_alg,
+        signature_alg_params,
         signature,
         unsigned_attrs,
     })
@@ -149,6 +154,17 @@ pub(crate) fn alg_oid(t: Tlv<'_>) -> Result<&[u8], CmsError> {
     Ok(Reader::new(t.content)
         .expect(asn1::OID, "AlgorithmIdentifier")?
         .content)
+}
+
+/// The parameters of an AlgorithmIdentifier, unless absent or NULL.
+pub(crate) fn alg_params(t: Tlv<'_>) -> Result<Option<Tlv<'_>>, CmsError> {
+    let mut r = Reader::new(t.content);
+    r.expect(asn1::OID, "AlgorithmIdentifier")?;
+    if r.is_empty() {
+        return Ok(None);
+    }
+    let p = r.next_tlv()?;
+    Ok((p.tag != 0x05).then_some(p))
 }
 
 fn parse_attributes(content: &[u8]) -> Result<Vec<Attribute<'_>>, CmsError> {

@@ -2,8 +2,8 @@ use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
 
 use super::asn1::{self, Reader};
 use super::signed_data::{SignedData, SignerId, alg_oid};
-use super::{CmsError, oids};
-use crate::crypto;
+use super::{CmsError, algorithms, oids};
+use crate::crypto::{self, AlgorithmError, HashAlg, SignatureAlg};
 
 /// What the ESS signing-certificate attribute told us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -25,15 +25,63 @@ pub struct VerifiedSigner {
     pub ess: EssStatus,
     /// The signing-time attribute (claimed by the signer, unverified), Unix seconds.
     pub claimed_signing_time: Option<i64>,
+    /// False when the signer signed the content directly (no signed
+    /// attributes: allowed by ISO 32000-1 for adbe.pkcs7.detached, not PAdES).
+    pub signed_attributes: bool,
+    pub digest_alg: HashAlg,
+    pub algorithm: SignatureAlg,
 }
 
-/// Verify the one signer of `sd`: `digest` is the SHA-256 of the signed
-/// content (the PDF byte range, or the TSTInfo), `content_type` the expected
-/// content-type attribute. `extra_certs` are other places to find the signer
-/// cert (e.g. the DSS).
+/// The content a signer signed: its parts, concatenated (the two byte
+/// ranges of a PDF signature, or one TSTInfo), and its SHA-256 when the
+/// caller already computed it (the common case: hashed once).
+#[derive(Debug, Clone, Copy)]
+pub struct Content<'a> {
+    pub parts: &'a [&'a [u8]],
+    pub sha256: Option<[u8; 32]>,
+}
+
+impl Content<'_> {
+    pub fn digest(&self, h: HashAlg) -> Vec<u8> {
+        match (h, self.sha256) {
+            (HashAlg::Sha256, Some(d)) => d.to_vec(),
+            _ => crypto::digest_parts(h, self.parts),
+        }
+    }
+}
+
+fn alg_error(e: AlgorithmError, alg: SignatureAlg) -> CmsError {
+    match e {
+        AlgorithmError::Unsupported(w) => CmsError::Unsupported(w),
+        AlgorithmError::KeyMismatch => {
+            CmsError::Unsupported(format!("{} with the signer's key type", alg.name()))
+        }
+        AlgorithmError::BadSignature => CmsError::BadSignature,
+    }
+}
+
+/// Verify `sig` over `message` by the key of certificate `cert`, under the
+/// algorithm identifier (`oid`, `params`) and digest `digest`.
+pub fn verify_by_key(
+    spki: &[u8],
+    oid: &[u8],
+    params: Option<super::asn1::Tlv<'_>>,
+    digest: Option<HashAlg>,
+    message: &[u8],
+    sig: &[u8],
+) -> Result<SignatureAlg, CmsError> {
+    let key = algorithms::public_key(spki)?;
+    let alg = algorithms::signature_alg(oid, params, digest, &key)?;
+    crypto::verify_signature(alg, key, message, sig).map_err(|e| alg_error(e, alg))?;
+    Ok(alg)
+}
+
+/// Verify the one signer of `sd` over `content`; `content_type` is the
+/// expected content-type attribute. `extra_certs` are other places to find
+/// the signer cert (e.g. the DSS).
 pub fn verify_signer(
     sd: &SignedData<'_>,
-    digest: &[u8; 32],
+    content: &Content<'_>,
     content_type: &const_oid::ObjectIdentifier,
     extra_certs: &[&[u8]],
 ) -> Result<VerifiedSigner, CmsError> {
@@ -45,10 +93,32 @@ pub fn verify_signer(
         .copied()
         .find(|c| cert_matches(c, &si.sid))
         .ok_or(CmsError::SignerCertMissing)?;
-    if si.digest_alg != oids::SHA256.as_bytes() {
-        return Err(CmsError::Unsupported("digest algorithm other than SHA-256"));
-    }
-    let raw = si.signed_attrs_raw.ok_or(CmsError::NoSignedAttributes)?;
+    let digest_alg = algorithms::hash_alg(si.digest_alg)?;
+    let (_, cert) = X509Certificate::from_der(cert_der)
+        .map_err(|_| CmsError::Malformed("signer certificate"))?;
+    let spki = cert.public_key().raw;
+
+    let Some(raw) = si.signed_attrs_raw else {
+        // RFC 5652 §5.4: without signed attributes the signature is over the
+        // content itself (the whole byte range, not its digest).
+        let message = content.parts.concat();
+        let algorithm = verify_by_key(
+            spki,
+            si.signature_alg,
+            si.signature_alg_params,
+            Some(digest_alg),
+            &message,
+            si.signature,
+        )?;
+        return Ok(VerifiedSigner {
+            cert_der: cert_der.to_vec(),
+            ess: EssStatus::Missing,
+            claimed_signing_time: None,
+            signed_attributes: false,
+            digest_alg,
+            algorithm,
+        });
+    };
     let ct = si
         .signed_attr(&oids::ATTR_CONTENT_TYPE)
         .ok_or(CmsError::ContentType)?;
@@ -60,25 +130,20 @@ pub fn verify_signer(
         .signed_attr(&oids::ATTR_MESSAGE_DIGEST)
         .ok_or(CmsError::DigestMismatch)?;
     match md.values.as_slice() {
-        [v] if v.tag == asn1::OCTET_STRING && v.content == digest => {}
+        [v] if v.tag == asn1::OCTET_STRING && v.content == content.digest(digest_alg) => {}
         _ => return Err(CmsError::DigestMismatch),
     }
-    if si.signature_alg != oids::ECDSA_SHA256.as_bytes()
-        && si.signature_alg != oids::EC_PUBLIC_KEY.as_bytes()
-    {
-        return Err(CmsError::Unsupported(
-            "signature algorithm other than ECDSA with SHA-256",
-        ));
-    }
-    let (_, cert) = X509Certificate::from_der(cert_der)
-        .map_err(|_| CmsError::Malformed("signer certificate"))?;
-    let pk = p256_public_key(cert.public_key().raw)?;
     // The signature is over the DER SET OF, not the [0] IMPLICIT tag (RFC 5652 §5.4).
     let mut msg = raw.to_vec();
     msg[0] = asn1::SET;
-    if !crypto::verify_p256(pk, &msg, si.signature) {
-        return Err(CmsError::BadSignature);
-    }
+    let algorithm = verify_by_key(
+        spki,
+        si.signature_alg,
+        si.signature_alg_params,
+        Some(digest_alg),
+        &msg,
+        si.signature,
+    )?;
     let ess = ess_status(si, cert_der, cert.raw_serial())?;
     let claimed_signing_time = si
         .signed_attr(&oids::ATTR_SIGNING_TIME)
@@ -88,6 +153,9 @@ pub fn verify_signer(
         cert_der: cert_der.to_vec(),
         ess,
         claimed_signing_time,
+        signed_attributes: true,
+        digest_alg,
+        algorithm,
     })
 }
 
@@ -134,15 +202,12 @@ fn ess_status(
     let certs = Reader::new(v.content).expect(asn1::SEQUENCE, "ESS certs")?;
     let first = Reader::new(certs.content).expect(asn1::SEQUENCE, "ESSCertIDv2")?;
     let mut r = Reader::new(first.content);
-    if let Some(alg) = r.optional(asn1::SEQUENCE)? {
-        if alg_oid(alg)? != oids::SHA256.as_bytes() {
-            return Err(CmsError::Unsupported(
-                "signing-certificate-v2 hash other than SHA-256",
-            ));
-        }
-    }
+    let h = match r.optional(asn1::SEQUENCE)? {
+        Some(alg) => algorithms::hash_alg(alg_oid(alg)?)?,
+        None => HashAlg::Sha256,
+    };
     let hash = r.expect(asn1::OCTET_STRING, "ESS certHash")?.content;
-    if hash != crypto::sha256(cert_der) {
+    if hash != crypto::digest_parts(h, &[cert_der]) {
         return Err(CmsError::EssMismatch);
     }
     // IssuerSerial, when present, must name the same certificate.
@@ -155,22 +220,4 @@ fn ess_status(
         }
     }
     Ok(EssStatus::V2Matches)
-}
-
-/// The SEC1 point of a P-256 SubjectPublicKeyInfo (raw DER), or why not.
-pub fn p256_public_key(spki: &[u8]) -> Result<&[u8], CmsError> {
-    let t = asn1::single(spki)?;
-    let mut r = Reader::new(t.content);
-    let alg = r.expect(asn1::SEQUENCE, "SPKI algorithm")?;
-    let mut ar = Reader::new(alg.content);
-    let oid = ar.expect(asn1::OID, "SPKI algorithm OID")?.content;
-    let curve = ar.optional(asn1::OID)?.map(|t| t.content);
-    if oid != oids::EC_PUBLIC_KEY.as_bytes() || curve != Some(oids::P256.as_bytes()) {
-        return Err(CmsError::Unsupported("public key other than ECDSA P-256"));
-    }
-    let bits = r.expect(asn1::BIT_STRING, "SPKI key")?.content;
-    match bits.split_first() {
-        Some((0, point)) => Ok(point),
-        _ => Err(CmsError::Malformed("SPKI key bit string")),
-    }
 }
