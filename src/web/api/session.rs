@@ -10,7 +10,8 @@ use super::ApiJson;
 use crate::accounts::{self, Account, NewToken};
 use crate::store::users::TokenRow;
 use crate::web::auth::{self, ApiUser, SESSION_COOKIE};
-use crate::web::client::{Client, ClientAddr};
+use crate::web::client::ClientAddr;
+use crate::web::login;
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {
@@ -42,7 +43,8 @@ pub async fn login(
     ClientAddr(client): ClientAddr,
     ApiJson(c): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
-    let (account, cookie, csrf) = do_login(&state, &client, &c.username, &c.password).await?;
+    let (account, cookie, csrf) =
+        login::password(&state, &client, &c.username, &c.password).await?;
     let mut resp = Json(SessionInfo {
         account,
         csrf_token: csrf,
@@ -53,29 +55,6 @@ pub async fn login(
         auth::set_cookie(&state, SESSION_COOKIE, &cookie, accounts::SESSION_SECS),
     );
     Ok(resp)
-}
-
-/// Password check with the per-client budget and the per-account back-off.
-pub(crate) async fn do_login(
-    state: &AppState,
-    client: &Client,
-    username: &str,
-    password: &str,
-) -> Result<(Account, String, String), ApiError> {
-    // Counted before anything else; a successful login gives it back.
-    let taken = state
-        .limits
-        .login
-        .take(state.store(), &client.block())
-        .await?;
-    if username.len() > 64 || password.len() > 256 {
-        return Err(accounts::AccountError::BadCredentials.into());
-    }
-    let account = accounts::authenticate(state.store(), &state.hashing, username, password).await?;
-    taken.refund(state.store()).await?;
-    let (cookie, csrf) = accounts::start_session(state.store(), &account).await?;
-    tracing::info!(role = account.role.as_str(), "login");
-    Ok((account, cookie, csrf))
 }
 
 /// Log out: ends the session.
