@@ -35,6 +35,7 @@ use crate::configuration::Settings;
 
 pub use api::ApiDoc;
 pub use error::{ApiError, ErrorBody};
+pub use limits::purge_counters;
 pub use state::{AppState, Inner, Services};
 
 /// Largest request body accepted anywhere (forms and JSON are small).

@@ -7,8 +7,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 
 use super::ApiJson;
-use crate::accounts::{self, Account, NewToken};
-use crate::store::users::TokenRow;
+use crate::accounts::{self, Account, NewToken, TokenView};
 use crate::web::auth::{self, ApiUser, SESSION_COOKIE};
 use crate::web::client::ClientAddr;
 use crate::web::login;
@@ -85,14 +84,12 @@ pub async fn me(ApiUser(a): ApiUser) -> Json<Account> {
 
 /// The caller's API tokens (without their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "session", security(("bearer" = [])),
-    responses((status = 200, body = Vec<TokenRow>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     ApiUser(a): ApiUser,
-) -> Result<Json<Vec<TokenRow>>, ApiError> {
-    Ok(Json(
-        crate::store::users::tokens_of(&state.store().pool, &a.username).await?,
-    ))
+) -> Result<Json<Vec<TokenView>>, ApiError> {
+    Ok(Json(accounts::tokens_of(state.store(), &a).await?))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -111,7 +108,7 @@ pub async fn create_token(
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(accounts::create_token(state.store(), &a, &r.name).await?),
+        Json(accounts::create_token(state.store(), &a, &r.name, state.api_token_days).await?),
     ))
 }
 
