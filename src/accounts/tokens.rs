@@ -107,10 +107,16 @@ pub async fn revoke_token(
 pub async fn token_account(store: &Store, token: &str) -> Result<Option<Account>, AccountError> {
     let sha = hex::encode(sha256(token.as_bytes()));
     let now = now_unix();
-    let Some(username) = users::token_owner(&store.pool, &sha, now).await? else {
+    let Some((username, last_used)) = users::token_owner(&store.pool, &sha, now).await? else {
         return Ok(None);
     };
-    users::touch_token(&store.pool, &sha, now, LAST_USE_RESOLUTION_SECS).await?;
+    // Read first, write only when stale: a write per request would queue
+    // every API read behind the database's single writer.
+    if last_used.is_none_or(|t| t <= now - LAST_USE_RESOLUTION_SECS) {
+        let mut tx = store.begin_write().await?;
+        users::touch_token(&mut **tx, &sha, now).await?;
+        tx.commit().await?;
+    }
     active_account(store, &username).await
 }
 

@@ -228,38 +228,36 @@ pub async fn insert_token<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-/// The owner of a live token (not revoked, not expired at `now`).
+/// The owner of a live token (not revoked, not expired at `now`) and the
+/// token's last recorded use.
 pub async fn token_owner<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     token_sha256: &str,
     now: i64,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<(String, Option<i64>)>, StoreError> {
     let row = sqlx::query(
-        "SELECT username FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL AND expires_at > $2",
+        "SELECT username, last_used_at FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL AND expires_at > $2",
     )
     .bind(token_sha256)
     .bind(now)
     .fetch_optional(ex)
     .await?;
-    Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    Ok(row
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()?)
 }
 
-/// Record a token's use at `now`, unless it was recorded less than
-/// `resolution` seconds ago (one write a minute per busy token at most).
+/// Record a token's use at `now`.
 pub async fn touch_token<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     token_sha256: &str,
     now: i64,
-    resolution: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE api_tokens SET last_used_at = $1 WHERE token_sha256 = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
-    )
-    .bind(now)
-    .bind(token_sha256)
-    .bind(now - resolution)
-    .execute(ex)
-    .await?;
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_sha256 = $2")
+        .bind(now)
+        .bind(token_sha256)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
