@@ -237,7 +237,7 @@ impl Application {
             "system",
         )
         .await?;
-        let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+        let listener = serve::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
         let secs = std::time::Duration::from_secs;
         Ok(Self {
