@@ -409,6 +409,23 @@ fn bad_seals_are_refused_with_a_reason() {
         ),
         (496, 496)
     );
+    // Indexed colour (type 3, 8 bits): one ink, its coverage in tRNS.
+    assert_eq!((png[24], png[25]), (8, 3), "8-bit indexed PNG");
+    let decoded = tiny_skia::Pixmap::decode_png(png).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (496, 496));
+    assert_eq!(
+        decoded.pixel(0, 0).unwrap().alpha(),
+        0,
+        "transparent outside"
+    );
+    let ink = (0..496)
+        .filter_map(|x| decoded.pixel(x, 248))
+        .find(|p| p.alpha() == 255)
+        .expect("the ring crosses the middle row");
+    assert!(
+        ink.red() > 150 && ink.green() < 80 && ink.blue() < 80,
+        "{ink:?}"
+    );
     let artifacts = common::repo().join("artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     std::fs::write(artifacts.join("sm2-seal-picture.png"), png).unwrap();
