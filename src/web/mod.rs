@@ -233,7 +233,7 @@ impl Application {
         crate::seal::crl_publication::publish_due(
             &inst.store,
             inst.signer.as_ref(),
-            &inst.pki,
+            crate::seal::crl_publication::Authorities::of(inst),
             "system",
         )
         .await?;
