@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Issue 13: the SM2 hierarchy and every seal's GB/T 38540 SES_Seal,
 //! checked by implementations that are not ours: Debian's openssl 3 (every
 //! SM2 cert link, every maker signature over DER(SES_SealInfo)) and an

@@ -322,6 +322,23 @@ impl Installation {
 }
 
 impl Installation {
+    /// Mark this installation as a specimen (the demo): its documents say
+    /// so on their face. Stored, so every later process sees it too.
+    pub async fn mark_specimen(&mut self) -> Result<(), InstallationError> {
+        meta::set(&self.store.pool, SPECIMEN, "1").await?;
+        self.specimen = true;
+        Ok(())
+    }
+
+    /// The root cert of the installation behind `store`, if it has one:
+    /// public material only, read without opening the keystore (the
+    /// verifier's trust anchor).
+    pub async fn root_cert(store: &Store) -> Result<Option<Vec<u8>>, InstallationError> {
+        Ok(crate::store::ca::get(&store.pool, CaKind::Root)
+            .await?
+            .map(|m| m.cert_der))
+    }
+
     /// The built-in RFC 3161 authority, signing with the TSA key.
     pub fn timestamp_authority(&self) -> Result<crate::tsa::TimestampAuthority, InstallationError> {
         let policy = self
