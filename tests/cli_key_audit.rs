@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 //! Issue 11, item 6: every use of a key is audited from the command line as
 //! from the web, and every signed output is in the registry. The CLI runs
 //! as a subprocess against a temporary data dir: `eseal init`, `seals

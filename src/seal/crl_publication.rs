@@ -155,7 +155,7 @@ async fn sign_in(
     let der = match which {
         CrlIssuer::SealCa => ca
             .pki
-            .crl(signer, &revoked_entries(tx).await?, number, now)?,
+            .crl(signer, &revoked_entries(tx, which).await?, number, now)?,
         CrlIssuer::Root => ca.pki.root_crl(signer, number, now)?,
         CrlIssuer::Sm2SealCa => {
             let sm2 = ca.sm2.ok_or_else(|| {
