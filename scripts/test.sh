@@ -50,3 +50,6 @@ say "building the verifier corpus with pyHanko"
 
 say "cargo test"
 cargo test --release --all-targets
+
+say "cargo clippy (warnings are errors)"
+cargo clippy --release --all-targets --quiet -- -D warnings

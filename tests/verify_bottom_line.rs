@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The bottom-line rules (SECURITY.md, "What VALID means"), tried as an
 //! attacker would: a document timestamp is not a seal, an untrusted TSA
 //! proves no time, and without a trust anchor nothing is VALID.

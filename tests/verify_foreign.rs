@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Documents signed elsewhere (pyHanko as the signer, another PKI; see
 //! support/corpus_foreign.py): RSA PKCS#1 v1.5 and PSS, ECDSA P-384,
 //! Ed25519, BER-encoded CMS, adbe.pkcs7.detached with and without signed

@@ -48,6 +48,12 @@ pub async fn queue(
     Ok(apps::list(&store.pool, queue_seals(account), status, per_page, offset).await?)
 }
 
+/// Whether the installation has no application at all yet (the demo adds
+/// its samples only then).
+pub async fn none_yet(store: &Store) -> Result<bool, ServiceError> {
+    Ok(apps::list(&store.pool, None, None, 1, 0).await?.is_empty())
+}
+
 fn queue_seals(account: &Account) -> Option<&[String]> {
     match account.role {
         crate::accounts::Role::Admin => None,

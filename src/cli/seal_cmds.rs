@@ -100,6 +100,7 @@ async fn provision_roster(inst: &Installation, name: &str, data: &[u8]) -> anyho
         &inst.pki,
         national.as_ref(),
         &roster,
+        "cli",
         &tick,
     )
     .await?;
@@ -312,13 +313,8 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
             settings.data_dir.display()
         );
     }
-    let inst = Installation::open(&settings).await?;
-    crate::store::meta::set(
-        &inst.store.pool,
-        crate::configuration::installation::SPECIMEN,
-        "1",
-    )
-    .await?;
+    let mut inst = Installation::open(&settings).await?;
+    inst.mark_specimen().await?;
     provision_roster(&inst, "(built-in) keys-example/roster.csv", DEMO_ROSTER).await?;
     let seals = registry::list(&inst.store, None).await?;
     println!("{} seals ready; for example:", seals.len());
@@ -345,8 +341,7 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
         println!("  {name:<15} {role:<6} {}", seal_ids.join(" "));
     }
     let base = inst.public_url.trim_end_matches('/').to_string();
-    let pending = crate::store::applications::list(&inst.store.pool, None, None, 1, 0).await?;
-    if pending.is_empty() {
+    if crate::application::none_yet(&inst.store).await? {
         println!("sample applications (private tracking links):");
         let templates = std::sync::Arc::new(crate::document::Templates::configured(
             settings.templates.as_deref(),

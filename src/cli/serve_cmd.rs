@@ -46,15 +46,7 @@ fn spawn_purging(services: &crate::web::Services) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let before = crate::store::now_unix() - 86_400;
-            let done = async {
-                let mut tx = store.begin_write().await?;
-                crate::store::rate_limits::purge(&mut **tx, before).await?;
-                crate::store::login_attempts::purge(&mut **tx, before).await?;
-                tx.commit().await?;
-                Ok::<_, crate::store::StoreError>(())
-            };
-            if let Err(e) = done.await {
+            if let Err(e) = crate::web::purge_counters(&store, 86_400).await {
                 tracing::warn!(error = %e, "rate limits not purged");
             }
         }

@@ -34,11 +34,10 @@ async fn installation_trust(settings: &Settings) -> (Option<Vec<u8>>, Vec<Vec<u8
     let Ok(store) = crate::store::Store::connect(&settings.database_url()).await else {
         return (None, Vec::new());
     };
-    let root = crate::store::ca::get(&store.pool, crate::pki::CaKind::Root)
+    let root = crate::configuration::installation::Installation::root_cert(&store)
         .await
         .ok()
-        .flatten()
-        .map(|m| m.cert_der);
+        .flatten();
     let crls = crate::seal::crl_publication::published(&store)
         .await
         .unwrap_or_default();

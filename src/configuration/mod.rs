@@ -90,6 +90,8 @@ pub struct Settings {
     pub applications_per_client_hour: i64,
     /// Applications per applicant ID number per day.
     pub applications_per_id_number_day: i64,
+    /// How long a new API token works, in days.
+    pub api_token_days: i64,
 }
 
 impl Default for Settings {
@@ -123,6 +125,7 @@ impl Default for Settings {
             code_guesses_per_client_10min: 20,
             applications_per_client_hour: 30,
             applications_per_id_number_day: 5,
+            api_token_days: 90,
         }
     }
 }
@@ -156,6 +159,7 @@ pub const KEYS: &[&str] = &[
     "code_guesses_per_client_10min",
     "applications_per_client_hour",
     "applications_per_id_number_day",
+    "api_token_days",
 ];
 
 /// A setting that could not be taken, naming its key and source.
@@ -331,6 +335,12 @@ impl Settings {
             }
             "applications_per_id_number_day" => {
                 self.applications_per_id_number_day = parse_limit(value)?
+            }
+            "api_token_days" => {
+                self.api_token_days = match parse_count(value)? {
+                    n @ 1..=3650 => n as i64,
+                    _ => return Err("must be between 1 and 3650 days".into()),
+                }
             }
             other => return Err(format!("unknown setting {other:?}")),
         }

@@ -138,9 +138,10 @@ impl Signer for FileKeystore {
             KeyAlgorithm::EcdsaP256 => {
                 let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &self.rng)
                     .map_err(|_| CryptoError::Rng)?;
-                // ring's document zeroizes itself on drop; the copy is ours to wipe.
+                // Our copy is wiped on drop. ring's `Document` is not: it
+                // has no `Drop` and no mutable access, so its buffer is left
+                // in this stack frame until overwritten (SECURITY.md).
                 let pkcs8 = Zeroizing::new(doc.as_ref().to_vec());
-                drop(doc);
                 let pair =
                     EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, &self.rng)
                         .map_err(|_| CryptoError::BadKey {

@@ -195,11 +195,13 @@ pub async fn delete_sessions_of<'e, E: Executor<'e, Database = Any>>(
 // --- API tokens ---
 
 /// A row of `api_tokens` (without the hash).
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {
     pub token_id: String,
     pub name: String,
     pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
 }
 
@@ -210,55 +212,83 @@ pub async fn insert_token<'e, E: Executor<'e, Database = Any>>(
     name: &str,
     token_sha256: &str,
     now: i64,
+    expires_at: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO api_tokens (token_id, username, name, token_sha256, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO api_tokens (token_id, username, name, token_sha256, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(token_id)
     .bind(username)
     .bind(name)
     .bind(token_sha256)
     .bind(now)
+    .bind(expires_at)
     .execute(ex)
     .await?;
     Ok(())
 }
 
-/// The owner of a live (unrevoked) token.
+/// The owner of a live token (not revoked, not expired at `now`) and the
+/// token's last recorded use.
 pub async fn token_owner<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     token_sha256: &str,
-) -> Result<Option<String>, StoreError> {
+    now: i64,
+) -> Result<Option<(String, Option<i64>)>, StoreError> {
     let row = sqlx::query(
-        "SELECT username FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL",
+        "SELECT username, last_used_at FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL AND expires_at > $2",
     )
     .bind(token_sha256)
+    .bind(now)
     .fetch_optional(ex)
     .await?;
-    Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    Ok(row
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()?)
 }
 
+/// Record a token's use at `now`.
+pub async fn touch_token<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    token_sha256: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_sha256 = $2")
+        .bind(now)
+        .bind(token_sha256)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Every token of `username`, oldest first.
 pub async fn tokens_of<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     username: &str,
 ) -> Result<Vec<TokenRow>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT token_id, name, created_at, revoked_at FROM api_tokens WHERE username = $1 ORDER BY created_at, token_id",
+    Ok(sqlx::query_as::<_, TokenRow>(
+        "SELECT token_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens WHERE username = $1 ORDER BY created_at, token_id",
     )
     .bind(username)
     .fetch_all(ex)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(TokenRow {
-                token_id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                created_at: r.try_get(2)?,
-                revoked_at: r.try_get(3)?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::from)
+    .await?)
+}
+
+/// Revoke every live token of `username` (password reset, disable); the
+/// number revoked.
+pub async fn revoke_tokens_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    username: &str,
+    now: i64,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE username = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(username)
+    .execute(ex)
+    .await?
+    .rows_affected())
 }
 
 /// Revoke one of `username`'s tokens. False if it is not theirs or already revoked.

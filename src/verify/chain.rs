@@ -57,7 +57,7 @@ fn params<'a>(alg: &'a AlgorithmIdentifier<'a>) -> Option<Tlv<'a>> {
     (p.tag().0 != 5).then_some(Tlv {
         tag: 0x30,
         raw: &[],
-        content: p.data.as_ref(),
+        content: p.data,
     })
 }
 

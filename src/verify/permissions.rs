@@ -52,22 +52,19 @@ impl Permissions {
         let Some(cat) = cat.as_dict() else {
             return Ok(p);
         };
-        if let Some(perms) = doc.get_key(cat, b"Perms", rev)? {
-            if let Some(sig) = perms
+        if let Some(perms) = doc.get_key(cat, b"Perms", rev)?
+            && let Some(sig) = perms
                 .as_dict()
                 .map(|d| doc.get_key(d, b"DocMDP", rev))
                 .transpose()?
                 .flatten()
-            {
-                if let Some(level) = sig
-                    .as_dict()
-                    .map(|d| docmdp_level(doc, d, rev))
-                    .transpose()?
-                {
-                    p.level = level.unwrap_or(2);
-                    p.certified = true;
-                }
-            }
+            && let Some(level) = sig
+                .as_dict()
+                .map(|d| docmdp_level(doc, d, rev))
+                .transpose()?
+        {
+            p.level = level.unwrap_or(2);
+            p.certified = true;
         }
         // /Lock dictionaries of signed signature fields.
         let Some(form) = doc.get_key(cat, b"AcroForm", rev)? else {
@@ -89,10 +86,10 @@ impl Permissions {
             if budget == 0 {
                 break;
             }
-            if let Some((n, _)) = f.as_ref() {
-                if !seen.insert(n) {
-                    continue;
-                }
+            if let Some((n, _)) = f.as_ref()
+                && !seen.insert(n)
+            {
+                continue;
             }
             let Some(o) = doc.resolve(&f, rev)? else {
                 continue;

@@ -3,8 +3,8 @@
 //! - [`ApiUser`]: JSON API. `Authorization: Bearer` (no CSRF needed: the
 //!   browser never sends it on its own), or the session cookie, in which case
 //!   unsafe methods must echo the session's CSRF token in `X-CSRF-Token`.
-//! - [`PageUser`]: clerk pages. Session cookie only; forms carry the CSRF
-//!   token as a hidden field, checked by [`PageUser::check_csrf`].
+//! - `pages::PageUser`: clerk pages. Session cookie only; forms carry the
+//!   CSRF token as a hidden field.
 //! - Anonymous forms (resident pages, login) use a double-submit token: an
 //!   HttpOnly, SameSite=Strict cookie and the same value in the form.
 
@@ -125,43 +125,6 @@ fn invalid_token() -> ApiError {
     ApiError::Unauthorized {
         code: "invalid_token",
         message: "访问令牌无效或已吊销".into(),
-    }
-}
-
-/// A logged-in clerk or admin on the pages.
-#[derive(Debug, Clone)]
-pub struct PageUser {
-    pub account: Account,
-    pub csrf: String,
-}
-
-impl PageUser {
-    pub fn check_csrf(&self, form_token: &str) -> Result<(), ApiError> {
-        if same_secret(form_token, &self.csrf) {
-            Ok(())
-        } else {
-            Err(csrf_failed())
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for PageUser {
-    type Rejection = super::pages::PageError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Some(c) = cookie(&parts.headers, SESSION_COOKIE) else {
-            return Err(ApiError::unauthenticated().into());
-        };
-        match accounts::session_account(state.store(), &c)
-            .await
-            .map_err(ApiError::from)?
-        {
-            Some((account, csrf)) => Ok(Self { account, csrf }),
-            None => Err(ApiError::unauthenticated().into()),
-        }
     }
 }
 

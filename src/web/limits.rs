@@ -128,3 +128,15 @@ pub(crate) async fn submission(
     }
     Ok(())
 }
+
+/// Forget rate-limit windows and login-attempt counts untouched for
+/// `idle_secs` (bounds both tables under floods of made-up clients and
+/// usernames).
+pub async fn purge_counters(store: &Store, idle_secs: i64) -> Result<(), crate::store::StoreError> {
+    let before = now_unix() - idle_secs;
+    let mut tx = store.begin_write().await?;
+    rate_limits::purge(&mut **tx, before).await?;
+    crate::store::login_attempts::purge(&mut **tx, before).await?;
+    tx.commit().await?;
+    Ok(())
+}

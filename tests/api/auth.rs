@@ -2,7 +2,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::common::{Backend, backends, eseal, run};
-use crate::helpers::{IssuerMode, PASSWORD, SEAL_A, spawn_app};
+use crate::helpers::{IssuerMode, PASSWORD, SEAL_A, TestApp, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn session_cookie_is_httponly_strict_and_secure_over_https() {
@@ -363,6 +363,84 @@ async fn api_tokens_are_created_listed_used_and_revoked() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        app.stop().await;
+    }
+}
+
+/// `revoked_at` of the token with this secret.
+async fn token_revoked_at(app: &TestApp, token: &str) -> Option<i64> {
+    sqlx::Row::get(
+        &sqlx::query("SELECT revoked_at FROM api_tokens WHERE token_sha256 = $1")
+            .bind(hex::encode(eseal::crypto::sha256(token.as_bytes())))
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap(),
+        0,
+    )
+}
+
+#[tokio::test]
+async fn api_tokens_expire_list_their_last_use_and_die_with_a_reset_or_disable() {
+    for b in backends() {
+        let app = spawn_app_with(b, IssuerMode::Works, |s| s.api_token_days = 30).await;
+        let token = app.token("clerk-a").await;
+        let (s, list) = app.call("GET", "/api/v1/tokens", Some(&token), None).await;
+        assert_eq!(s, StatusCode::OK);
+        let t = &list.as_array().unwrap()[0];
+        assert_eq!(t["state"], "active", "{t}");
+        let created = t["created_at"].as_i64().unwrap();
+        assert_eq!(t["expires_at"].as_i64().unwrap(), created + 30 * 86_400);
+        // This very request used it: its last use is listed.
+        let used = t["last_used_at"].as_i64().expect("last use listed");
+        assert!(used >= created, "{t}");
+
+        // Past its expiry it stops working, and is listed as expired.
+        let lister = app.token("clerk-a").await;
+        sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE token_sha256 = $2")
+            .bind(eseal::store::now_unix() - 1)
+            .bind(hex::encode(eseal::crypto::sha256(token.as_bytes())))
+            .execute(&app.store.pool)
+            .await
+            .unwrap();
+        let (s, v) = app.call("GET", "/api/v1/me", Some(&token), None).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_token"))
+        );
+        let (_, list) = app.call("GET", "/api/v1/tokens", Some(&lister), None).await;
+        // The secret is `esk_<token id: 12 characters>_<random>`.
+        let id_of = |secret: &str| secret[4..16].to_string();
+        let state_of = |secret: &str| {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["token_id"] == id_of(secret).as_str())
+                .map(|t| t["state"].as_str().unwrap().to_string())
+        };
+        assert_eq!(state_of(&token).as_deref(), Some("expired"), "{list}");
+        assert_eq!(state_of(&lister).as_deref(), Some("active"), "{list}");
+
+        // A password reset revokes every live token of the account.
+        assert_eq!(token_revoked_at(&app, &lister).await, None);
+        let (ok, _, err) = run(eseal(&app.env).args(["users", "reset-password", "clerk-a"]));
+        assert!(ok, "{err}");
+        let (s, _) = app.call("GET", "/api/v1/me", Some(&lister), None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(token_revoked_at(&app, &lister).await.is_some());
+
+        // Disabling revokes too: enabling the account again would not revive it.
+        let other = app.token("clerk-b").await;
+        let (ok, _, err) = run(eseal(&app.env).args(["users", "disable", "clerk-b"]));
+        assert!(ok, "{err}");
+        assert!(token_revoked_at(&app, &other).await.is_some());
+        let audit = eseal::store::audit::page(&app.store.pool, 0, 100_000)
+            .await
+            .unwrap();
+        assert!(
+            audit.iter().any(|r| r.action == "user.reset_password"
+                && r.detail.contains("username=clerk-a tokens_revoked=2")),
+            "the reset is audited with the tokens it revoked"
+        );
         app.stop().await;
     }
 }

@@ -8,12 +8,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use super::{ApiJson, pdf_response};
+use super::ApiJson;
 use crate::application::{
     self as service, ApplicationStatus, ApplicationView, Approval, BulkRejected, DocumentView,
     QueueCounts, Submission, WalkIn,
 };
 use crate::web::auth::ApiUser;
+use crate::web::download::pdf_response;
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {

@@ -2,10 +2,9 @@
 //! the handlers' annotations (`GET /api/v1/openapi.json`).
 
 mod clerk;
-pub(crate) mod resident;
-pub(crate) use resident::lookup_by_code;
-pub(crate) mod session;
-pub(crate) mod verify;
+mod resident;
+mod session;
+mod verify;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -103,33 +102,4 @@ pub fn router() -> Router<AppState> {
 
 async fn api_not_found() -> ApiError {
     ApiError::NotFound
-}
-
-/// A PDF download response.
-pub(crate) fn pdf_response(number: &str, pdf: Vec<u8>) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    // The document number is Chinese; RFC 5987 encoding for the filename.
-    let encoded: String = format!("{number}.pdf")
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"document.pdf\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        pdf,
-    )
-        .into_response()
 }

@@ -7,10 +7,12 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use super::{ApiJson, pdf_response};
+use super::ApiJson;
 use crate::application::{self as service, ApplicationView, KindSpec, Receipt, Submission};
 use crate::seal::Seal;
-use crate::web::client::{Client, ClientAddr};
+use crate::web::client::ClientAddr;
+use crate::web::code_lookup;
+use crate::web::download::pdf_response;
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {
@@ -153,31 +155,10 @@ pub async fn track_by_code(
     ClientAddr(client): ClientAddr,
     ApiJson(q): ApiJson<CodeLookup>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let a = lookup_by_code(&state, &client, &q.number, &q.access_code).await?;
+    let a = code_lookup::application(&state, &client, &q.number, &q.access_code).await?;
     Ok(Json(
         service::view(state.store(), state.catalog(), &a).await?,
     ))
-}
-
-/// Number + code lookup with a per-client budget of failures.
-pub(crate) async fn lookup_by_code(
-    state: &AppState,
-    client: &Client,
-    number: &str,
-    code: &str,
-) -> Result<crate::domain::Application, ApiError> {
-    // Counted before the lookup (atomic: concurrent guesses cannot slip
-    // through); a right code gives it back.
-    let taken = state
-        .limits
-        .code
-        .take(state.store(), &client.block())
-        .await?;
-    let a = service::by_code(state.store(), number, code)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    taken.refund(state.store()).await?;
-    Ok(a)
 }
 
 /// Download the sealed PDF of an issued application.

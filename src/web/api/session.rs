@@ -7,10 +7,10 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 
 use super::ApiJson;
-use crate::accounts::{self, Account, NewToken};
-use crate::store::users::TokenRow;
+use crate::accounts::{self, Account, NewToken, TokenView};
 use crate::web::auth::{self, ApiUser, SESSION_COOKIE};
-use crate::web::client::{Client, ClientAddr};
+use crate::web::client::ClientAddr;
+use crate::web::login;
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {
@@ -42,7 +42,8 @@ pub async fn login(
     ClientAddr(client): ClientAddr,
     ApiJson(c): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
-    let (account, cookie, csrf) = do_login(&state, &client, &c.username, &c.password).await?;
+    let (account, cookie, csrf) =
+        login::password(&state, &client, &c.username, &c.password).await?;
     let mut resp = Json(SessionInfo {
         account,
         csrf_token: csrf,
@@ -53,29 +54,6 @@ pub async fn login(
         auth::set_cookie(&state, SESSION_COOKIE, &cookie, accounts::SESSION_SECS),
     );
     Ok(resp)
-}
-
-/// Password check with the per-client budget and the per-account back-off.
-pub(crate) async fn do_login(
-    state: &AppState,
-    client: &Client,
-    username: &str,
-    password: &str,
-) -> Result<(Account, String, String), ApiError> {
-    // Counted before anything else; a successful login gives it back.
-    let taken = state
-        .limits
-        .login
-        .take(state.store(), &client.block())
-        .await?;
-    if username.len() > 64 || password.len() > 256 {
-        return Err(accounts::AccountError::BadCredentials.into());
-    }
-    let account = accounts::authenticate(state.store(), &state.hashing, username, password).await?;
-    taken.refund(state.store()).await?;
-    let (cookie, csrf) = accounts::start_session(state.store(), &account).await?;
-    tracing::info!(role = account.role.as_str(), "login");
-    Ok((account, cookie, csrf))
 }
 
 /// Log out: ends the session.
@@ -106,14 +84,12 @@ pub async fn me(ApiUser(a): ApiUser) -> Json<Account> {
 
 /// The caller's API tokens (without their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "session", security(("bearer" = [])),
-    responses((status = 200, body = Vec<TokenRow>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     ApiUser(a): ApiUser,
-) -> Result<Json<Vec<TokenRow>>, ApiError> {
-    Ok(Json(
-        crate::store::users::tokens_of(&state.store().pool, &a.username).await?,
-    ))
+) -> Result<Json<Vec<TokenView>>, ApiError> {
+    Ok(Json(accounts::tokens_of(state.store(), &a).await?))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -132,7 +108,7 @@ pub async fn create_token(
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(accounts::create_token(state.store(), &a, &r.name).await?),
+        Json(accounts::create_token(state.store(), &a, &r.name, state.api_token_days).await?),
     ))
 }
 

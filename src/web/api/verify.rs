@@ -6,8 +6,9 @@ use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use crate::issuance::records::{self, DocumentStatus};
-use crate::web::client::{Client, ClientAddr};
+use crate::issuance::records::DocumentStatus;
+use crate::web::client::ClientAddr;
+use crate::web::code_lookup::{self, CodeQuery};
 use crate::web::verification::{UPLOAD_LIMIT, receive, verify_upload};
 use crate::web::{ApiError, AppState, ErrorBody};
 
@@ -36,13 +37,6 @@ pub async fn verify(
     Ok(Json(verify_upload(&state, upload).await?.report))
 }
 
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-pub struct CodeQuery {
-    /// The verification code printed on the document.
-    #[serde(default)]
-    pub c: String,
-}
-
 /// The registry status of a document: valid, voided (when and why). A
 /// wrong code and an unknown id both answer 404; repeated wrong codes are
 /// rate-limited per client.
@@ -55,25 +49,6 @@ pub async fn status(
     Path(id): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Json<DocumentStatus>, ApiError> {
-    let d = document_with_code(&state, &client, &id, &q.c).await?;
+    let d = code_lookup::document(&state, &client, &id, &q.c).await?;
     Ok(Json(DocumentStatus::from(&d)))
-}
-
-/// The document behind a QR link, rate-limited on wrong codes.
-pub(crate) async fn document_with_code(
-    state: &AppState,
-    client: &Client,
-    id: &str,
-    code: &str,
-) -> Result<crate::domain::IssuedDocument, ApiError> {
-    let taken = state
-        .limits
-        .code
-        .take(state.store(), &client.block())
-        .await?;
-    let d = records::with_code(state.store(), id, code)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    taken.refund(state.store()).await?;
-    Ok(d)
 }

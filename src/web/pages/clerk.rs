@@ -8,10 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
 
+use super::PageUser;
 use super::{PageError, PageForm, render};
 use crate::accounts;
 use crate::application::{self as service, ApplicationStatus, ServiceError};
-use crate::web::auth::{self, PageUser, SESSION_COOKIE, anon_csrf, check_anon_csrf};
+use crate::web::auth::{self, SESSION_COOKIE, anon_csrf, check_anon_csrf};
 use crate::web::client::ClientAddr;
 use crate::web::{ApiError, AppState};
 
@@ -54,8 +55,7 @@ async fn login(
     PageForm(f): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     check_anon_csrf(&headers, &f.csrf)?;
-    match crate::web::api::session::do_login(&state, &client, f.username.trim(), &f.password).await
-    {
+    match crate::web::login::password(&state, &client, f.username.trim(), &f.password).await {
         Ok((_, cookie, _)) => {
             let mut resp = Redirect::to("/clerk").into_response();
             resp.headers_mut().insert(
@@ -300,5 +300,5 @@ async fn pdf(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let (d, pdf) = service::document_pdf(state.store(), &user.account, &id).await?;
-    Ok(crate::web::api::pdf_response(&d.number, pdf))
+    Ok(crate::web::download::pdf_response(&d.number, pdf))
 }

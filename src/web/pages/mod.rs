@@ -4,7 +4,10 @@
 
 mod clerk;
 mod resident;
+mod user;
 mod verify;
+
+pub use user::PageUser;
 
 use axum::Router;
 use axum::extract::rejection::FormRejection;

@@ -179,7 +179,7 @@ async fn download(
     let (d, pdf) = service::pdf_of(state.store(), &a)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(crate::web::api::pdf_response(&d.number, pdf))
+    Ok(crate::web::download::pdf_response(&d.number, pdf))
 }
 
 async fn track_form(
@@ -208,7 +208,7 @@ async fn track(
     PageForm(f): PageForm<TrackForm>,
 ) -> Result<Response, PageError> {
     check_anon_csrf(&headers, &f.csrf)?;
-    match crate::web::api::lookup_by_code(&state, &client, &f.number, &f.access_code).await {
+    match crate::web::code_lookup::application(&state, &client, &f.number, &f.access_code).await {
         // The page has no secret link to offer for the download: the
         // resident downloads from the private link (or the QR landing).
         Ok(a) => show_status(&state, &a, String::new()).await,

@@ -12,8 +12,8 @@ use minijinja::context;
 use super::{PageError, render};
 use crate::domain::{DocumentState, IdNumber, PersonName};
 use crate::verify::{Report, SignatureKind, TimeSource, Verdict};
-use crate::web::api::verify::{CodeQuery, document_with_code};
 use crate::web::client::ClientAddr;
+use crate::web::code_lookup::{self, CodeQuery};
 use crate::web::verification::{UPLOAD_LIMIT, receive, verify_upload};
 use crate::web::{ApiError, AppState};
 
@@ -187,7 +187,7 @@ async fn landing(
     Path(id): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, PageError> {
-    let d = document_with_code(&state, &client, &id, &q.c).await?;
+    let d = code_lookup::document(&state, &client, &id, &q.c).await?;
     let (name, id_number) = masked_applicant(&d.fields_json);
     let kind = state
         .catalog()
@@ -212,11 +212,11 @@ async fn landing_pdf(
     Path(id): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, PageError> {
-    let d = document_with_code(&state, &client, &id, &q.c).await?;
+    let d = code_lookup::document(&state, &client, &id, &q.c).await?;
     let pdf = crate::issuance::records::pdf(state.store(), &d)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(crate::web::api::pdf_response(&d.number, pdf))
+    Ok(crate::web::download::pdf_response(&d.number, pdf))
 }
 
 #[cfg(test)]
