@@ -29,6 +29,7 @@ async fn one_run(settings: Settings, with_sm2: bool) -> Duration {
         &inst.pki,
         national.as_ref(),
         &roster,
+        "bench",
         &|| {},
     )
     .await

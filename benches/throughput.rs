@@ -136,10 +136,11 @@ fn main() -> anyhow::Result<()> {
     let eseal::seal::crl_publication::Crls {
         seal_ca: crl,
         root: root_crl,
+        ..
     } = rt.block_on(eseal::seal::crl_publication::publish_due(
         &inst.store,
         &ks,
-        &inst.pki,
+        eseal::seal::crl_publication::Authorities::of(&inst),
         "bench",
     ))?;
     let tsa = inst.timestamp_authority()?;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Backend, TestEnv, backends, eseal, run, tool};
+use common::{Backend, TestEnv, audit_rows, backends, eseal, run, tool};
 use der::{Decode, Encode};
 use eseal::configuration::installation::Installation;
 use eseal::crypto::{FileKeystore, MasterKey, SM2_DEFAULT_ID};
@@ -410,6 +410,23 @@ fn bad_seals_are_refused_with_a_reason() {
         ),
         (496, 496)
     );
+    // Indexed colour (type 3, 8 bits): one ink, its coverage in tRNS.
+    assert_eq!((png[24], png[25]), (8, 3), "8-bit indexed PNG");
+    let decoded = tiny_skia::Pixmap::decode_png(png).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (496, 496));
+    assert_eq!(
+        decoded.pixel(0, 0).unwrap().alpha(),
+        0,
+        "transparent outside"
+    );
+    let ink = (0..496)
+        .filter_map(|x| decoded.pixel(x, 248))
+        .find(|p| p.alpha() == 255)
+        .expect("the ring crosses the middle row");
+    assert!(
+        ink.red() > 150 && ink.green() < 80 && ink.blue() < 80,
+        "{ink:?}"
+    );
     let artifacts = common::repo().join("artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     std::fs::write(artifacts.join("sm2-seal-picture.png"), png).unwrap();
@@ -484,6 +501,7 @@ async fn rotate_and_revoke_cover_both_key_types() {
             &inst.pki,
             Some(&national),
             &roster,
+            "test",
             &|| {},
         )
         .await
@@ -558,9 +576,10 @@ async fn rotate_and_revoke_cover_both_key_types() {
                 .unwrap()
                 .is_none()
         );
-        let crl = eseal::seal::national::current_crl(&inst.store, inst.signer.as_ref(), sm2)
+        let crl = eseal::seal::crl_publication::stored_sm2(&inst.store)
             .await
-            .unwrap();
+            .unwrap()
+            .expect("the revocation published the SM2 CRL");
         assert!(crl_signed_by(&crl, &sm2.seal_ca.cert_der));
         let path = env.dir.path().join("sm2.crl");
         std::fs::write(&path, &crl).unwrap();
@@ -643,4 +662,225 @@ async fn an_existing_installation_gains_the_sm2_hierarchy() {
             .contains("BEGIN CERTIFICATE")
     );
     env.cleanup().await;
+}
+
+/// The first `n` seals of the district roster, as a roster file.
+fn small_roster(dir: &Path, n: usize) -> std::path::PathBuf {
+    let text = String::from_utf8(ROSTER.to_vec()).unwrap();
+    let rows: Vec<&str> = text.lines().take(n + 1).collect();
+    let path = dir.join("roster-small.csv");
+    std::fs::write(&path, rows.join("\n") + "\n").unwrap();
+    path
+}
+
+/// The CRL's signature checked by openssl with the issuer's SM2 public key
+/// (SM3 over DER(tbsCertList), default user ID).
+fn openssl_crl_signed_by(openssl: &Path, dir: &Path, crl: &[u8], issuer_pem: &Path) -> bool {
+    let list = x509_cert::crl::CertificateList::from_der(crl).unwrap();
+    let (tbs, sig, public) = (dir.join("crl.tbs"), dir.join("crl.sig"), dir.join("ca.pub"));
+    std::fs::write(&tbs, list.tbs_cert_list.to_der().unwrap()).unwrap();
+    std::fs::write(&sig, list.signature.raw_bytes()).unwrap();
+    ok(Command::new(openssl)
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(issuer_pem)
+        .arg("-out")
+        .arg(&public));
+    pkeyutl_verify(openssl, &public, &tbs, &sig)
+}
+
+fn crl_text(openssl: &Path, dir: &Path, crl: &[u8]) -> String {
+    let path = dir.join("served.crl");
+    std::fs::write(&path, crl).unwrap();
+    ok(Command::new(openssl)
+        .args(["crl", "-inform", "DER", "-noout", "-text", "-in"])
+        .arg(&path))
+}
+
+/// On a fresh installation `eseal serve` publishes the SM2 seal CA's CRL at
+/// start-up with the other CRLs, so `/pki/sm2/seal-ca.crl` answers (it was
+/// a 404 until someone ran `eseal pki crl --sm2`); a revocation from the CLI
+/// re-publishes it with the seal's SM2 serial on it; every signing is an
+/// audited `crl.sign` naming the SM2 seal CA.
+#[tokio::test]
+async fn a_fresh_installation_serves_the_sm2_crl_published_on_the_schedule() {
+    let Some(openssl) = tool("openssl") else {
+        return;
+    };
+    for b in backends() {
+        let env = TestEnv::new(b).await;
+        ok(eseal(&env).arg("init"));
+        let roster = small_roster(env.dir.path(), 4);
+        ok(eseal(&env)
+            .args(["seals", "provision", "--roster"])
+            .arg(&roster));
+        let work = env.dir.path();
+        let ca_pem = work.join("sm2-chain-seal-ca.pem");
+        let chain = pem_blocks(&ok(eseal(&env).args(["pki", "chain", "--sm2"])));
+        std::fs::write(&ca_pem, &chain[0]).unwrap();
+
+        let server = common::server::Server::start(&env);
+        let url = format!("{}/pki/sm2/seal-ca.crl", server.base);
+        let r = reqwest::get(&url).await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK, "{url}");
+        let first = r.bytes().await.unwrap().to_vec();
+        assert!(openssl_crl_signed_by(&openssl, work, &first, &ca_pem));
+        let text = crl_text(&openssl, work, &first);
+        assert!(text.contains("No Revoked Certificates"), "{text}");
+        assert!(text.contains("SM2-with-SM3"), "{text}");
+        let signed = |rows: &[eseal::store::audit::AuditRow]| {
+            rows.iter()
+                .filter(|r| r.action == "crl.sign" && r.detail.contains("issuer=sm2_seal_ca"))
+                .map(|r| (r.actor.clone(), r.detail.clone()))
+                .collect::<Vec<_>>()
+        };
+        let at_start = signed(&audit_rows(&env).await);
+        assert_eq!(at_start.len(), 1, "{at_start:?}");
+        assert_eq!(at_start[0].0, "system");
+        assert!(at_start[0].1.contains("reason=first"), "{at_start:?}");
+        // A second start-up finds it fresh and signs nothing.
+        drop(server);
+        let server = common::server::Server::start(&env);
+        let url = format!("{}/pki/sm2/seal-ca.crl", server.base);
+        assert_eq!(signed(&audit_rows(&env).await).len(), 1);
+
+        // Revoked from the CLI while the service runs: the served CRL lists
+        // the seal's SM2 serial without any request signing it.
+        let id = "320707000000-02";
+        ok(eseal(&env).args(["seals", "revoke", id, "--reason", "key-compromise"]));
+        let inst = Installation::open(&env.settings).await.unwrap();
+        let rows = registry::sm2_generations(&inst.store, id).await.unwrap();
+        inst.store.close().await;
+        assert_eq!(rows[0].status, "revoked");
+        let after = reqwest::get(&url)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+        assert!(openssl_crl_signed_by(&openssl, work, &after, &ca_pem));
+        let text = crl_text(&openssl, work, &after);
+        assert!(
+            text.to_uppercase()
+                .contains(&rows[0].serial_hex.to_uppercase()),
+            "{text}"
+        );
+        assert!(text.contains("Key Compromise"), "{text}");
+        let all = signed(&audit_rows(&env).await);
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert_eq!(all[1].0, "cli");
+        assert!(all[1].1.contains("reason=revocation"), "{all:?}");
+        // `pki crl --sm2` writes the published one and signs nothing new.
+        let out = work.join("cli-sm2.crl");
+        ok(eseal(&env).args(["pki", "crl", "--sm2", "--out"]).arg(&out));
+        assert_eq!(std::fs::read(&out).unwrap(), after);
+        assert_eq!(signed(&audit_rows(&env).await).len(), 2);
+        drop(server);
+        env.cleanup().await;
+    }
+}
+
+/// The SM2 timestamp authority (GB/T 20520) answers RFC 3161 requests with
+/// tokens signed with SM2 over SM3. openssl 3.0 makes the request and reads
+/// the reply (`ts -reply -text`) but cannot verify it (its PKCS#7 code has
+/// no SM2), so asn1crypto takes the token apart and openssl checks the SM3
+/// digest of the TSTInfo and the SM2 signature over the signed attributes
+/// on their own, and the TSA cert against the SM2 root.
+#[tokio::test]
+async fn the_sm2_tsa_issues_rfc3161_tokens_signed_with_sm2_over_sm3() {
+    let (Some(openssl), Some(python)) = (tool("openssl"), tool("python3")) else {
+        return;
+    };
+    let env = TestEnv::new(Backend::Sqlite).await;
+    Installation::init(&env.settings).await.unwrap();
+    let inst = Installation::open(&env.settings).await.unwrap();
+    let tsa = inst.sm2_timestamp_authority().unwrap();
+    let sm2 = inst.sm2().unwrap();
+    let dir = env.dir.path();
+    let p = |n: &str| dir.join(n);
+    std::fs::write(p("data.txt"), "赣榆区 电子印章 时间戳").unwrap();
+    ok(Command::new(&openssl)
+        .args(["ts", "-query", "-sm3", "-cert", "-data"])
+        .arg(p("data.txt"))
+        .arg("-out")
+        .arg(p("q.tsq")));
+    let resp = tsa.respond(&std::fs::read(p("q.tsq")).unwrap());
+    std::fs::write(p("r.tsr"), &resp).unwrap();
+    let text = ok(Command::new(&openssl)
+        .args(["ts", "-reply", "-text", "-in"])
+        .arg(p("r.tsr")));
+    assert!(text.contains("Status: Granted."), "{text}");
+    assert!(text.contains("Hash Algorithm: sm3"), "{text}");
+    assert!(
+        text.contains("Policy OID: 1.3.6.1.4.1.99999.3161.1"),
+        "{text}"
+    );
+
+    let json = ok(Command::new(&python)
+        .arg(common::repo().join("tests/support/tsp_asn1.py"))
+        .arg(dir)
+        .arg(p("r.tsr")));
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["status"], "granted");
+    assert_eq!(v["econtent_type"], "1.2.840.113549.1.9.16.1.4");
+    assert_eq!(v["imprint_alg"], "1.2.156.10197.1.401", "SM3");
+    assert_eq!(v["digest_alg"], "1.2.156.10197.1.401", "{v}");
+    assert_eq!(
+        v["signed_data_digest_algs"],
+        serde_json::json!(["1.2.156.10197.1.401"])
+    );
+    assert_eq!(v["signature_alg"], "1.2.156.10197.1.501", "sm2-with-sm3");
+    // The imprint is openssl's SM3 of the data.
+    let dgst = ok(Command::new(&openssl)
+        .args(["dgst", "-sm3", "-r"])
+        .arg(p("data.txt")));
+    assert_eq!(v["imprint"].as_str(), dgst.split_whitespace().next());
+    // messageDigest is the SM3 of the TSTInfo, computed by openssl.
+    let tst = v["files"]["tst"].as_str().unwrap();
+    let dgst = ok(Command::new(&openssl).args(["dgst", "-sm3", "-r", tst]));
+    assert_eq!(v["message_digest"].as_str(), dgst.split_whitespace().next());
+    // The token carries the SM2 TSA cert; its key signed the attributes.
+    let mut certs: Vec<Vec<u8>> = v["certs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| std::fs::read(c.as_str().unwrap()).unwrap())
+        .collect();
+    let mut expected = vec![sm2.tsa.cert_der.clone(), sm2.root.cert_der.clone()];
+    // A SET OF: in DER order, not ours.
+    certs.sort();
+    expected.sort();
+    assert_eq!(certs, expected);
+    std::fs::write(p("tsa.pem"), eseal::pki::cert_pem(&sm2.tsa.cert_der)).unwrap();
+    std::fs::write(p("root.pem"), eseal::pki::cert_pem(&sm2.root.cert_der)).unwrap();
+    ok(Command::new(&openssl)
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(p("tsa.pem"))
+        .arg("-out")
+        .arg(p("tsa.pub")));
+    let (attrs, sig) = (
+        Path::new(v["files"]["attrs"].as_str().unwrap()),
+        Path::new(v["files"]["sig"].as_str().unwrap()),
+    );
+    assert!(pkeyutl_verify(&openssl, &p("tsa.pub"), attrs, sig));
+    let (good, msg) = openssl_verify(&openssl, &p("root.pem"), &[&p("tsa.pem")], true);
+    assert!(good, "{msg}");
+    let text = ok(Command::new(&openssl)
+        .args(["x509", "-noout", "-text", "-in"])
+        .arg(p("tsa.pem")));
+    assert!(
+        text.contains("critical") && text.contains("Time Stamping"),
+        "{text}"
+    );
+    // Control: another key does not verify that signature.
+    ok(Command::new(&openssl)
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(p("root.pem"))
+        .arg("-out")
+        .arg(p("root.pub")));
+    assert!(!pkeyutl_verify(&openssl, &p("root.pub"), attrs, sig));
+    // Our own reader parses the response as well.
+    let token = eseal::tsa::status::TimeStampResp::from_der(&resp).unwrap();
+    assert!(token.time_stamp_token.is_some());
+    inst.store.close().await;
 }

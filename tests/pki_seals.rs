@@ -24,6 +24,7 @@ async fn provisioned(backend: Backend) -> (TestEnv, Installation) {
         &inst.pki,
         None,
         &roster,
+        "test",
         &|| {},
     )
     .await
@@ -196,7 +197,7 @@ async fn openssl_verifies_the_chain_and_parses_the_crl() {
     let crl = eseal::seal::crl_publication::publish_due(
         &inst.store,
         inst.signer.as_ref(),
-        &inst.pki,
+        eseal::seal::crl_publication::Authorities::of(&inst),
         "test",
     )
     .await
@@ -243,6 +244,7 @@ async fn provisioning_is_idempotent_and_reports_missing_rows() {
             &inst.pki,
             None,
             &roster,
+            "test",
             &|| {},
         )
         .await
@@ -263,6 +265,7 @@ async fn provisioning_is_idempotent_and_reports_missing_rows() {
             &inst.pki,
             None,
             &Roster::parse(new.as_bytes()).unwrap(),
+            "test",
             &|| {},
         )
         .await

@@ -111,33 +111,20 @@ pub async fn approve(
         }
     };
     let actor = account.actor();
-    let base = Event {
-        actor: &actor,
-        seal_id: Some(&a.seal_id),
-        application_id: Some(id),
-        document_id: Some(&issued.document_id),
-        ..Default::default()
-    };
-    let detail = format!(
-        "number={} cert={} level={}",
-        row.number, row.cert_serial_hex, row.pades_level
-    );
-    audit::append_all(
+    audit::append(
         &mut tx,
-        &[
-            Event {
-                action: "application.approve",
-                ..base.clone()
-            },
-            Event {
-                action: "seal.use",
-                detail: &detail,
-                ..base
-            },
-        ],
+        &Event {
+            actor: &actor,
+            action: "application.approve",
+            seal_id: Some(&a.seal_id),
+            application_id: Some(id),
+            document_id: Some(&issued.document_id),
+            ..Default::default()
+        },
         now,
     )
     .await?;
+    issuance::audit_seal_use(&mut tx, &actor, &row, "approve").await?;
     tx.commit().await?;
     Ok(Approval {
         document: DocumentView::from(&row),

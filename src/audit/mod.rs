@@ -8,6 +8,9 @@
 //! content; appending holds no lock of its own, so writes in different
 //! processes no longer queue behind one head row.
 //!
+//! [`verify_documents`] holds the registry against the log: every document
+//! on record has its `seal.use` entry and every `seal.use` names one.
+//!
 //! Tamper evidence comes from the tree (RFC 6962 hashing, stored in the
 //! c2sp.org/tlog-tiles layout): one integrator at a time ([`integrate`])
 //! appends committed entries to it in `seq` order; the service runs it every
@@ -19,6 +22,7 @@
 
 pub mod anchor;
 mod check;
+mod documents;
 pub mod integrate;
 mod tree;
 
@@ -26,6 +30,7 @@ use sqlx::Any;
 
 pub use anchor::{AnchorReport, anchor_head, verify_anchors};
 pub use check::{ChainProblem, ChainReport, verify};
+pub use documents::{DocumentsReport, verify_documents};
 pub use integrate::{Integrated, integrate};
 pub use tree::Frontier;
 

@@ -9,8 +9,9 @@ use crate::configuration::installation::Installation;
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Integrate pending entries, then check every entry against the tree and
-    /// every timestamp of it; report the first broken one. Exit 0 when
-    /// intact, 1 when broken.
+    /// every timestamp of it, and every document on record against its
+    /// `seal.use` entry; report the first broken one. Exit 0 when intact
+    /// and accounted for, 1 otherwise.
     Verify {
         #[arg(long)]
         json: bool,
@@ -44,12 +45,13 @@ async fn verify(inst: &Installation, json: bool) -> anyhow::Result<i32> {
     let anchors =
         crate::audit::verify_anchors(&inst.store, std::slice::from_ref(&inst.pki.root.cert_der))
             .await?;
-    let ok = report.problem.is_none() && anchors.problem.is_none();
+    let documents = crate::audit::verify_documents(&inst.store).await?;
+    let ok = report.problem.is_none() && anchors.problem.is_none() && documents.accounted();
     if json {
         println!(
             "{}",
             serde_json::to_string_pretty(
-                &serde_json::json!({"chain": report, "timestamps": anchors})
+                &serde_json::json!({"chain": report, "timestamps": anchors, "documents": documents})
             )?
         );
     } else {
@@ -74,6 +76,36 @@ async fn verify(inst: &Installation, json: bool) -> anyhow::Result<i32> {
             ),
             (None, None) => println!("audit timestamps: none yet"),
         }
+        print_documents(&documents);
     }
     Ok(if ok { 0 } else { 1 })
+}
+
+fn print_documents(d: &crate::audit::DocumentsReport) {
+    if d.accounted() {
+        println!(
+            "signed documents accounted for: {} on record, each with its seal.use entry",
+            d.documents
+        );
+        return;
+    }
+    if d.unaudited_count > 0 {
+        println!(
+            "signed documents NOT ACCOUNTED FOR: {} of {} on record have no seal.use entry: {}",
+            d.unaudited_count,
+            d.documents,
+            d.unaudited.join(", ")
+        );
+    }
+    if d.unrecorded_count > 0 {
+        println!(
+            "seal uses NOT ON RECORD: {} seal.use entries name no document on record (entries {})",
+            d.unrecorded_count,
+            d.unrecorded
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
 }

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::document_cmds::{FieldArgs, field_values, templates};
-use super::sign_cmds::{ResolvedSeal, SignArgs, run_sign};
+use super::sign_cmds::{ResolvedSeal, SignArgs, sign_file, write_beside};
 use crate::configuration::Settings;
 use crate::configuration::installation::Installation;
-use crate::issuance::{IssueContext, IssueRequest, issue, tsa_client};
+use crate::issuance::{IssueContext, IssueRequest, issue, record_signed_file, tsa_client};
 use crate::pades::{LtvMaterial, PadesLevel, SigningIdentity, VisibleSeal};
 use crate::seal::{SealAppearance, registry};
 
@@ -78,14 +78,14 @@ pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i3
     let crate::seal::crl_publication::Crls {
         seal_ca: crl,
         root: root_crl,
+        ..
     } = crate::seal::crl_publication::publish_due(
         &inst.store,
         inst.signer.as_ref(),
-        &inst.pki,
+        crate::seal::crl_publication::Authorities::of(&inst),
         "cli",
     )
     .await?;
-    inst.store.close().await;
     let tsa = tsa_client(&inst)?;
     let font = crate::font::load(&settings.font)?;
     // The visible seal goes at the lower right of page 1, 42 mm across.
@@ -118,13 +118,30 @@ pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i3
     };
     // Signing is CPU work and may wait for an external TSA: off the async
     // threads (the command line's runtime is multi-threaded).
-    let n = tokio::task::block_in_place(|| run_sign(&a, &resolved))?;
+    let (input, signed) = tokio::task::block_in_place(|| sign_file(&a, &resolved))?;
+    let tmp = write_beside(&a.output, &signed.bytes)?;
+    // On record (numbered, audited) before the file is in place: every
+    // signed output is in the registry.
+    let recorded = match record_signed_file(&inst.store, &m, &input, &signed, a.level, "cli").await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+    };
+    inst.store.close().await;
+    std::fs::rename(&tmp, &a.output)?;
     println!(
         "signed {} with {} at {} ({} bytes)",
         a.output.display(),
         a.seal,
         a.level,
-        n
+        signed.bytes.len()
+    );
+    println!(
+        "recorded as {}, document id {}, verification code {}",
+        recorded.number, recorded.document_id, recorded.verification_code
     );
     Ok(0)
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use crate::configuration::Settings;
-use crate::configuration::installation::Installation;
+use crate::configuration::installation::{Installation, InstallationError};
 use crate::pki::{cert_pem, pem_block};
 
 #[derive(Debug, Subcommand)]
@@ -82,14 +82,22 @@ async fn run_with(inst: &mut Installation, cmd: PkiCommand) -> anyhow::Result<i3
             }
         }
         PkiCommand::Crl { sm2, pem, out } => {
-            let signer = inst.signer.as_ref();
-            // Signed now only if missing or past half its life.
-            let der = if sm2 {
-                crate::seal::national::current_crl(&inst.store, signer, inst.sm2()?).await?
-            } else {
-                crate::seal::crl_publication::publish_due(&inst.store, signer, &inst.pki, "cli")
-                    .await?
-                    .seal_ca
+            use crate::seal::crl_publication::{Authorities, publish_due};
+            if sm2 {
+                inst.sm2()?;
+            }
+            // Signed now (audited) only if missing or past half its life.
+            let crls = publish_due(
+                &inst.store,
+                inst.signer.as_ref(),
+                Authorities::of(inst),
+                "cli",
+            )
+            .await?;
+            let der = match (sm2, crls.sm2_seal_ca) {
+                (true, Some(der)) => der,
+                (true, None) => return Err(InstallationError::NoSm2.into()),
+                (false, _) => crls.seal_ca,
             };
             let bytes = if pem {
                 pem_block("X509 CRL", &der).into_bytes()

@@ -100,6 +100,7 @@ async fn provision_roster(inst: &Installation, name: &str, data: &[u8]) -> anyho
         &inst.pki,
         national.as_ref(),
         &roster,
+        "cli",
         &tick,
     )
     .await?;

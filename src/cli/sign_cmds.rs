@@ -1,8 +1,8 @@
 //! `eseal sign --seal SEAL_ID --in any.pdf --out signed.pdf [--level B-LT]`:
 //! stamp an existing PDF. Resolving the seal (keystore, certs, CRLs, TSA)
-//! is the seal store's job; [`run_sign`] takes the resolved parts.
+//! is the seal store's job; [`sign_file`] takes the resolved parts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::pades::{self, LtvMaterial, PadesLevel, SignOptions, SigningIdentity, VisibleSeal};
 use crate::tsa::TimestampClient;
@@ -64,8 +64,12 @@ pub enum SignCmdError {
     Pades(#[from] pades::PadesError),
 }
 
-/// Sign `args.input` into `args.output`; returns the signed file's size.
-pub fn run_sign(args: &SignArgs, seal: &ResolvedSeal<'_>) -> Result<usize, SignCmdError> {
+/// Sign `args.input`: the input as read and the signed PDF (not yet
+/// written: it is recorded first, see [`write_beside`]).
+pub fn sign_file(
+    args: &SignArgs,
+    seal: &ResolvedSeal<'_>,
+) -> Result<(Vec<u8>, pades::SignedPdf), SignCmdError> {
     let pdf = std::fs::read(&args.input).map_err(|source| SignCmdError::Read {
         path: args.input.clone(),
         source,
@@ -80,14 +84,17 @@ pub fn run_sign(args: &SignArgs, seal: &ResolvedSeal<'_>) -> Result<usize, SignC
         tsa: seal.tsa,
         validation: seal.validation.clone(),
     };
-    let signed = pades::sign(&pdf, &seal.identity, &opts)?.bytes;
-    // Write beside the target and rename, so a crash never leaves half a file.
-    let tmp = args.output.with_extension("pdf.partial");
-    std::fs::write(&tmp, &signed)
-        .and_then(|_| std::fs::rename(&tmp, &args.output))
-        .map_err(|source| SignCmdError::Write {
-            path: args.output.clone(),
-            source,
-        })?;
-    Ok(signed.len())
+    let signed = pades::sign(&pdf, &seal.identity, &opts)?;
+    Ok((pdf, signed))
+}
+
+/// Write `bytes` beside `target` (renamed into place by the caller once
+/// the document is on record), so a crash never leaves half a file.
+pub fn write_beside(target: &Path, bytes: &[u8]) -> Result<PathBuf, SignCmdError> {
+    let tmp = target.with_extension("pdf.partial");
+    std::fs::write(&tmp, bytes).map_err(|source| SignCmdError::Write {
+        path: tmp.clone(),
+        source,
+    })?;
+    Ok(tmp)
 }

@@ -161,6 +161,13 @@ impl Installation {
         }
         meta::set(&mut **tx, FINGERPRINT, &master.fingerprint()).await?;
         meta::set(&mut **tx, "public_url", &settings.public_url).await?;
+        // The new CA keys signed the hierarchies' certs: the log's first entry.
+        let detail = format!(
+            "root={} sm2_root={} keys=root,seal_ca,tsa,sm2_root",
+            crate::pki::fingerprint_sha256(&pki.root.cert_der),
+            crate::pki::fingerprint_sha256(&sm2.root.cert_der)
+        );
+        audit_ca_use(&mut tx, "pki.init", &detail, now).await?;
         if created {
             write_private_file(&settings.master_key_path(), master.to_text().as_bytes())?;
         }
@@ -227,6 +234,23 @@ impl Installation {
     }
 }
 
+/// Audit a CA key use by the operator (creating a hierarchy).
+async fn audit_ca_use(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    action: &str,
+    detail: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    let event = crate::audit::Event {
+        actor: "cli",
+        action,
+        detail,
+        ..Default::default()
+    };
+    crate::audit::append(tx, &event, at).await?;
+    Ok(())
+}
+
 /// The SM2 hierarchy if this installation has one (all four certs or none).
 async fn load_sm2(store: &Store, public_url: &str) -> Result<Option<Sm2Pki>, InstallationError> {
     let mut found = Vec::new();
@@ -269,6 +293,11 @@ impl Installation {
         for m in sm2.materials() {
             store::ca::insert(&mut **tx, m, now).await?;
         }
+        let detail = format!(
+            "sm2_root={} keys=sm2_root",
+            crate::pki::fingerprint_sha256(&sm2.root.cert_der)
+        );
+        audit_ca_use(&mut tx, "pki.add_sm2", &detail, now).await?;
         tx.commit().await?;
         Ok(self.sm2.insert(sm2))
     }
@@ -324,5 +353,27 @@ impl Installation {
             policy,
         )
         .map_err(|e| InstallationError::Io(format!("timestamp authority: {e}")))
+    }
+}
+
+impl Installation {
+    /// The SM2 timestamp authority (GB/T 20520), signing with the SM2 TSA key.
+    pub fn sm2_timestamp_authority(
+        &self,
+    ) -> Result<crate::tsa::TimestampAuthority, InstallationError> {
+        let sm2 = self.sm2()?;
+        let policy = self
+            .settings
+            .tsa_policy
+            .unwrap_or(crate::tsa::DEFAULT_POLICY);
+        crate::tsa::TimestampAuthority::new(
+            self.signer.clone(),
+            sm2.tsa.key.clone(),
+            sm2.tsa.cert_der.clone(),
+            vec![sm2.root.cert_der.clone()],
+            policy,
+        )
+        .map(crate::tsa::TimestampAuthority::into_sm2)
+        .map_err(|e| InstallationError::Io(format!("SM2 timestamp authority: {e}")))
     }
 }

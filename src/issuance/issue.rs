@@ -125,11 +125,13 @@ async fn current_crls(ctx: &IssueContext<'_>) -> Result<(Vec<u8>, Vec<u8>), Issu
     {
         return Ok((crl.clone(), root.clone()));
     }
-    let (store, signer, pki) = (&ctx.inst.store, ctx.inst.signer.as_ref(), &ctx.inst.pki);
+    use crate::seal::crl_publication::{Authorities, Crls, publish_due};
+    let (store, signer) = (&ctx.inst.store, ctx.inst.signer.as_ref());
     // The published CRLs; signed here (audited) only if the service's
     // schedule has not published them (an offline `eseal issue`).
-    let crate::seal::crl_publication::Crls { seal_ca: crl, root } =
-        crate::seal::crl_publication::publish_due(store, signer, pki, "system").await?;
+    let Crls {
+        seal_ca: crl, root, ..
+    } = publish_due(store, signer, Authorities::of(ctx.inst), "system").await?;
     if let Some(cache) = ctx.crls
         && let Ok(mut guard) = cache.0.lock()
     {
@@ -248,12 +250,44 @@ pub async fn issue(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued,
     for _ in 0..MAX_ATTEMPTS {
         let draft = sign_draft(ctx, req, &prepared).await?;
         let mut tx = ctx.inst.store.begin_write().await?;
-        if let Some((issued, _)) = record(&mut tx, draft).await? {
+        if let Some((issued, row)) = record(&mut tx, draft).await? {
+            // The seal's key signed it: audited with the document, as the
+            // clerk's approval is (`application::approve`).
+            audit_seal_use(&mut tx, &req.issued_by, &row, "issue").await?;
             tx.commit().await?;
             return Ok(issued);
         }
     }
     Err(IssueError::Busy(req.seal_id.clone()))
+}
+
+/// Append the `seal.use` entry of a document recorded inside `tx`: the
+/// seal's key signed it (and the TSA's timestamped it, at B-T and above).
+/// `via` names the path (`issue`, `sign`).
+pub async fn audit_seal_use(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    row: &IssuedDocument,
+    via: &str,
+) -> Result<(), StoreError> {
+    let detail = format!(
+        "number={} cert={} level={} via={via}",
+        row.number, row.cert_serial_hex, row.pades_level
+    );
+    crate::audit::append(
+        tx,
+        &crate::audit::Event {
+            actor,
+            action: "seal.use",
+            seal_id: Some(&row.seal_id),
+            document_id: Some(&row.document_id),
+            application_id: row.application_id.as_deref(),
+            detail: &detail,
+        },
+        crate::store::now_unix(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Take the draft's number and insert its rows inside `tx`; `None` when the

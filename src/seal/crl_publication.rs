@@ -1,35 +1,42 @@
-//! CRL publication. The seal CA's and the root's CRLs are signed only on
-//! the service's own schedule, never because someone asked for one:
+//! CRL publication. The seal CA's and the root's CRLs, and the SM2 seal
+//! CA's when the installation has the SM2 hierarchy, are signed only on the
+//! service's own schedule, never because someone asked for one:
 //!
 //! - by `eseal serve` at start-up, when a CRL is missing or past half its
 //!   life, and then by its background task before each reaches half its
 //!   life ([`publish_due`]);
-//! - by a revocation, in the revocation's own transaction ([`publish_seal_ca_in`]);
+//! - by a revocation, in the revocation's own transaction ([`publish_revocation_in`]:
+//!   the seal CA's and the SM2 seal CA's);
 //! - by the operator's CLI commands that need a current CRL (`eseal issue`,
-//!   `eseal pki crl`).
+//!   `eseal sign`, `eseal pki crl [--sm2]`).
 //!
-//! Every signing is an audit entry (`crl.sign`). Public requests (verify,
-//! `/pki/*.crl`) read the stored CRLs ([`stored`]) and never open the
-//! keystore; when none has been published yet they say so (503).
+//! Every signing is an audit entry (`crl.sign`, naming the issuer). Public
+//! requests (verify, `/pki/*.crl`, `/pki/sm2/seal-ca.crl`) read the stored
+//! CRLs ([`stored`], [`stored_sm2`]) and never open the keystore; when none
+//! has been published yet they say so (503).
 
 use time::OffsetDateTime;
 
 use super::registry::RegistryError;
 use crate::audit::{self, Event};
 use crate::crypto::Signer;
-use crate::pki::{Pki, RevocationReason, RevokedEntry};
-use crate::store::{Store, StoreError, meta, now_unix, seals};
+use crate::pki::{Pki, RevocationReason, RevokedEntry, Sm2Pki};
+use crate::store::{Store, StoreError, meta, now_unix, seal_sm2, seals};
 
 const SEAL_CA_CRL: &str = "crl_der_b64";
 const SEAL_CA_NUMBER: &str = "crl_number";
 const ROOT_CRL: &str = "root_crl_der_b64";
 const ROOT_NUMBER: &str = "root_crl_number";
+const SM2_SEAL_CA_CRL: &str = "sm2_crl_der_b64";
+const SM2_SEAL_CA_NUMBER: &str = "sm2_crl_number";
 
 /// Which CA's CRL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CrlIssuer {
     SealCa,
     Root,
+    /// The SM2 seal CA (GB/T 20518), in installations with the SM2 hierarchy.
+    Sm2SealCa,
 }
 
 impl CrlIssuer {
@@ -37,13 +44,42 @@ impl CrlIssuer {
         match self {
             Self::SealCa => (SEAL_CA_CRL, SEAL_CA_NUMBER),
             Self::Root => (ROOT_CRL, ROOT_NUMBER),
+            Self::Sm2SealCa => (SM2_SEAL_CA_CRL, SM2_SEAL_CA_NUMBER),
         }
     }
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SealCa => "seal_ca",
             Self::Root => "root",
+            Self::Sm2SealCa => "sm2_seal_ca",
         }
+    }
+}
+
+/// The CA material CRLs are signed with: the ECDSA hierarchy, and the SM2
+/// one if the installation has it.
+#[derive(Debug, Clone, Copy)]
+pub struct Authorities<'a> {
+    pub pki: &'a Pki,
+    pub sm2: Option<&'a Sm2Pki>,
+}
+
+impl<'a> Authorities<'a> {
+    /// Those of an opened installation.
+    pub fn of(inst: &'a crate::configuration::installation::Installation) -> Self {
+        Self {
+            pki: &inst.pki,
+            sm2: inst.sm2.as_ref(),
+        }
+    }
+
+    /// The CRLs this installation publishes.
+    fn issuers(&self) -> Vec<CrlIssuer> {
+        let mut v = vec![CrlIssuer::SealCa, CrlIssuer::Root];
+        if self.sm2.is_some() {
+            v.push(CrlIssuer::Sm2SealCa);
+        }
+        v
     }
 }
 
@@ -52,6 +88,8 @@ impl CrlIssuer {
 pub struct Crls {
     pub seal_ca: Vec<u8>,
     pub root: Vec<u8>,
+    /// The SM2 seal CA's, when the installation has the SM2 hierarchy.
+    pub sm2_seal_ca: Option<Vec<u8>>,
 }
 
 async fn stored_one(
@@ -64,13 +102,22 @@ async fn stored_one(
         .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok()))
 }
 
-/// The CRLs as last published; `None` until both have been.
+/// The CRLs as last published; `None` until the seal CA's and the root's
+/// both have been.
 pub async fn stored(store: &Store) -> Result<Option<Crls>, StoreError> {
     let seal_ca = stored_one(&store.pool, CrlIssuer::SealCa).await?;
     let root = stored_one(&store.pool, CrlIssuer::Root).await?;
-    Ok(seal_ca
-        .zip(root)
-        .map(|(seal_ca, root)| Crls { seal_ca, root }))
+    let sm2_seal_ca = stored_sm2(store).await?;
+    Ok(seal_ca.zip(root).map(|(seal_ca, root)| Crls {
+        seal_ca,
+        root,
+        sm2_seal_ca,
+    }))
+}
+
+/// The SM2 seal CA's CRL as last published, if it has been.
+pub async fn stored_sm2(store: &Store) -> Result<Option<Vec<u8>>, StoreError> {
+    stored_one(&store.pool, CrlIssuer::Sm2SealCa).await
 }
 
 /// (thisUpdate, nextUpdate) of a CRL, unix seconds.
@@ -92,7 +139,7 @@ fn half_life(der: &[u8]) -> i64 {
 async fn sign_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     signer: &dyn Signer,
-    pki: &Pki,
+    ca: Authorities<'_>,
     which: CrlIssuer,
     actor: &str,
     why: &str,
@@ -106,8 +153,16 @@ async fn sign_in(
         + 1;
     let now = OffsetDateTime::now_utc();
     let der = match which {
-        CrlIssuer::SealCa => pki.crl(signer, &revoked_entries(tx).await?, number, now)?,
-        CrlIssuer::Root => pki.root_crl(signer, number, now)?,
+        CrlIssuer::SealCa => ca
+            .pki
+            .crl(signer, &revoked_entries(tx, which).await?, number, now)?,
+        CrlIssuer::Root => ca.pki.root_crl(signer, number, now)?,
+        CrlIssuer::Sm2SealCa => {
+            let sm2 = ca.sm2.ok_or_else(|| {
+                RegistryError::Seal("the SM2 hierarchy is not loaded: no SM2 CRL to sign".into())
+            })?;
+            sm2.crl(signer, &revoked_entries(tx, which).await?, number, now)?
+        }
     };
     meta::set(&mut **tx, number_key, &number.to_string()).await?;
     meta::set(
@@ -141,34 +196,67 @@ async fn sign_in(
     Ok(der)
 }
 
-async fn revoked_entries(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-) -> Result<Vec<RevokedEntry>, StoreError> {
-    seals::revoked_certs(&mut **tx)
-        .await?
-        .into_iter()
-        .map(|c| {
-            Ok(RevokedEntry {
-                serial: hex::decode(&c.serial_hex)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                revoked_at: crate::store::from_unix(c.revoked_at.unwrap_or(c.created_at))?,
-                reason: RevocationReason::parse(
-                    c.revoke_reason.as_deref().unwrap_or("unspecified"),
-                )
-                .unwrap_or(RevocationReason::Unspecified),
-            })
-        })
-        .collect()
+/// A revoked cert's CRL entry from its row's (serial, revoked_at,
+/// created_at, reason).
+fn revoked_entry(
+    (serial_hex, revoked_at, created_at, reason): (&str, Option<i64>, i64, Option<&str>),
+) -> Result<RevokedEntry, StoreError> {
+    Ok(RevokedEntry {
+        serial: hex::decode(serial_hex).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        revoked_at: crate::store::from_unix(revoked_at.unwrap_or(created_at))?,
+        reason: RevocationReason::parse(reason.unwrap_or("unspecified"))
+            .unwrap_or(RevocationReason::Unspecified),
+    })
 }
 
-/// Re-sign the seal CA's CRL inside a revocation's transaction.
-pub(crate) async fn publish_seal_ca_in(
+/// The revoked certs `which` lists.
+async fn revoked_entries(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    which: CrlIssuer,
+) -> Result<Vec<RevokedEntry>, StoreError> {
+    match which {
+        CrlIssuer::SealCa => seals::revoked_certs(&mut **tx)
+            .await?
+            .iter()
+            .map(|c| {
+                revoked_entry((
+                    &c.serial_hex,
+                    c.revoked_at,
+                    c.created_at,
+                    c.revoke_reason.as_deref(),
+                ))
+            })
+            .collect(),
+        CrlIssuer::Sm2SealCa => seal_sm2::revoked(&mut **tx)
+            .await?
+            .iter()
+            .map(|c| {
+                revoked_entry((
+                    &c.serial_hex,
+                    c.revoked_at,
+                    c.created_at,
+                    c.revoke_reason.as_deref(),
+                ))
+            })
+            .collect(),
+        // The root's CRL lists no seal certs (it covers the seal CA and TSA).
+        CrlIssuer::Root => Ok(Vec::new()),
+    }
+}
+
+/// Re-sign, inside a revocation's transaction, the seal CA's CRL and (with
+/// the SM2 hierarchy) the SM2 seal CA's.
+pub(crate) async fn publish_revocation_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     signer: &dyn Signer,
-    pki: &Pki,
+    ca: Authorities<'_>,
     actor: &str,
-) -> Result<Vec<u8>, RegistryError> {
-    sign_in(tx, signer, pki, CrlIssuer::SealCa, actor, "revocation").await
+) -> Result<(), RegistryError> {
+    sign_in(tx, signer, ca, CrlIssuer::SealCa, actor, "revocation").await?;
+    if ca.sm2.is_some() {
+        sign_in(tx, signer, ca, CrlIssuer::Sm2SealCa, actor, "revocation").await?;
+    }
+    Ok(())
 }
 
 /// Sign each CRL that is missing or past half its life; the CRLs now
@@ -177,41 +265,57 @@ pub(crate) async fn publish_seal_ca_in(
 pub async fn publish_due(
     store: &Store,
     signer: &dyn Signer,
-    pki: &Pki,
+    ca: Authorities<'_>,
     actor: &str,
 ) -> Result<Crls, RegistryError> {
-    let mut out = Vec::with_capacity(2);
-    for which in [CrlIssuer::SealCa, CrlIssuer::Root] {
-        let now = now_unix();
-        if let Some(der) = stored_one(&store.pool, which).await?
-            && half_life(&der) > now
-        {
-            out.push(der);
-            continue;
+    let mut crls = Crls {
+        seal_ca: Vec::new(),
+        root: Vec::new(),
+        sm2_seal_ca: None,
+    };
+    for which in ca.issuers() {
+        let der = publish_one_due(store, signer, ca, which, actor).await?;
+        match which {
+            CrlIssuer::SealCa => crls.seal_ca = der,
+            CrlIssuer::Root => crls.root = der,
+            CrlIssuer::Sm2SealCa => crls.sm2_seal_ca = Some(der),
         }
-        let mut tx = store.begin_write().await.map_err(StoreError::from)?;
-        // Take the row lock (PostgreSQL) before looking again.
-        let (_, number_key) = which.keys();
-        let number = meta::get(&mut **tx, number_key).await?.unwrap_or_default();
-        meta::set(&mut **tx, number_key, &number).await?;
-        let der = match stored_one(&mut **tx, which).await? {
-            Some(der) if half_life(&der) > now => der,
-            Some(_) => sign_in(&mut tx, signer, pki, which, actor, "half_life").await?,
-            None => sign_in(&mut tx, signer, pki, which, actor, "first").await?,
-        };
-        tx.commit().await.map_err(StoreError::from)?;
-        out.push(der);
     }
-    let root = out.pop().unwrap_or_default();
-    let seal_ca = out.pop().unwrap_or_default();
-    Ok(Crls { seal_ca, root })
+    Ok(crls)
 }
 
-/// Seconds until the first stored CRL reaches half its life (0: now).
-pub async fn secs_until_due(store: &Store) -> Result<i64, StoreError> {
+async fn publish_one_due(
+    store: &Store,
+    signer: &dyn Signer,
+    ca: Authorities<'_>,
+    which: CrlIssuer,
+    actor: &str,
+) -> Result<Vec<u8>, RegistryError> {
+    let now = now_unix();
+    if let Some(der) = stored_one(&store.pool, which).await?
+        && half_life(&der) > now
+    {
+        return Ok(der);
+    }
+    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
+    // Take the row lock (PostgreSQL) before looking again.
+    let (_, number_key) = which.keys();
+    let number = meta::get(&mut **tx, number_key).await?.unwrap_or_default();
+    meta::set(&mut **tx, number_key, &number).await?;
+    let der = match stored_one(&mut **tx, which).await? {
+        Some(der) if half_life(&der) > now => der,
+        Some(_) => sign_in(&mut tx, signer, ca, which, actor, "half_life").await?,
+        None => sign_in(&mut tx, signer, ca, which, actor, "first").await?,
+    };
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(der)
+}
+
+/// Seconds until the first stored CRL of `ca` reaches half its life (0: now).
+pub async fn secs_until_due(store: &Store, ca: Authorities<'_>) -> Result<i64, StoreError> {
     let now = now_unix();
     let mut due = i64::MAX;
-    for which in [CrlIssuer::SealCa, CrlIssuer::Root] {
+    for which in ca.issuers() {
         due = due.min(match stored_one(&store.pool, which).await? {
             Some(der) => half_life(&der),
             None => 0,
@@ -220,7 +324,8 @@ pub async fn secs_until_due(store: &Store) -> Result<i64, StoreError> {
     Ok((due - now).max(0))
 }
 
-/// The CRLs last published, as stored; empty if none (offline tools).
+/// The seal CA's and the root's CRLs last published, as stored; empty if
+/// none (offline tools checking PAdES signatures).
 pub async fn published(store: &Store) -> Result<Vec<Vec<u8>>, StoreError> {
     let mut out = Vec::new();
     for which in [CrlIssuer::SealCa, CrlIssuer::Root] {
@@ -234,8 +339,9 @@ pub async fn published(store: &Store) -> Result<Vec<Vec<u8>>, StoreError> {
 /// The service's schedule: sign each CRL again before it reaches half its
 /// life (checked at least hourly, retried a minute after a failure).
 pub async fn run_schedule(inst: std::sync::Arc<crate::configuration::installation::Installation>) {
+    let ca = Authorities::of(&inst);
     loop {
-        let wait = match secs_until_due(&inst.store).await {
+        let wait = match secs_until_due(&inst.store, ca).await {
             Ok(s) => s.clamp(1, 3600),
             Err(e) => {
                 tracing::warn!(error = %e, "CRL schedule: cannot read the published CRLs");
@@ -243,7 +349,7 @@ pub async fn run_schedule(inst: std::sync::Arc<crate::configuration::installatio
             }
         };
         tokio::time::sleep(std::time::Duration::from_secs(wait as u64)).await;
-        if let Err(e) = publish_due(&inst.store, inst.signer.as_ref(), &inst.pki, "system").await {
+        if let Err(e) = publish_due(&inst.store, inst.signer.as_ref(), ca, "system").await {
             tracing::error!(error = %e, "CRL schedule: not published; retrying in a minute");
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }

@@ -1,7 +1,8 @@
 //! A seal's national-standard identity beside its ECDSA one: per generation
 //! an SM2 key in the signing core, an SM2 seal cert with the same subject,
 //! and its GB/T 38540 `SES_Seal` made and signed by the seal maker, with
-//! the seal's appearance as a 300 dpi PNG; and the SM2 seal CA's CRL.
+//! the seal's appearance as a 300 dpi PNG. (The SM2 seal CA's CRL is
+//! published with the others, see [`super::crl_publication`].)
 
 use std::sync::Arc;
 
@@ -14,11 +15,10 @@ use super::registry::RegistryError;
 use crate::crypto::{KeyAlgorithm, KeyRef, Signer};
 use crate::font::FontBook;
 use crate::pki::sm2::Sm2CoreSigner;
-use crate::pki::{CertInfo, PkiError, RevocationReason, RevokedEntry, SealSubject, Sm2Pki};
+use crate::pki::{CertInfo, PkiError, SealSubject, Sm2Pki};
 use crate::ses::make::{SEAL_TYPE_ORGANISATION, SealSpec};
 use crate::ses::{Maker, make_seal};
-use crate::store::seal_sm2::{self, Sm2Row};
-use crate::store::{Store, StoreError, meta};
+use crate::store::seal_sm2::Sm2Row;
 
 /// What making SM2 identities needs: the SM2 hierarchy and the font the
 /// seal's lettering is drawn from.
@@ -136,114 +136,4 @@ impl<'a> National<'a> {
             key: g.key,
         })
     }
-}
-
-const CRL_META: &str = "sm2_crl_der_b64";
-const CRL_NUMBER_META: &str = "sm2_crl_number";
-
-async fn next_crl_number(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    number_key: &str,
-) -> Result<u64, StoreError> {
-    Ok(meta::get(&mut **tx, number_key)
-        .await?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        + 1)
-}
-
-async fn save_crl(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    (number_key, der_key): (&str, &str),
-    number: u64,
-    der: &[u8],
-) -> Result<(), StoreError> {
-    use base64::Engine;
-    meta::set(&mut **tx, number_key, &number.to_string()).await?;
-    meta::set(
-        &mut **tx,
-        der_key,
-        &base64::engine::general_purpose::STANDARD.encode(der),
-    )
-    .await
-}
-
-/// The SM2 seal CA's CRL as last published, if any (public requests read
-/// this and never open the keystore).
-pub async fn stored_crl(store: &Store) -> Result<Option<Vec<u8>>, StoreError> {
-    use base64::Engine;
-    Ok(meta::get(&store.pool, CRL_META)
-        .await?
-        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok()))
-}
-
-async fn fresh_stored_crl(store: &Store, _key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-    Ok(stored_crl(store).await?.filter(|der| crl_is_fresh(der)))
-}
-
-fn crl_is_fresh(der: &[u8]) -> bool {
-    use x509_parser::prelude::FromDer;
-    let Ok((_, crl)) = x509_parser::revocation_list::CertificateRevocationList::from_der(der)
-    else {
-        return false;
-    };
-    let this = crl.last_update().timestamp();
-    let Some(next) = crl.next_update().map(|t| t.timestamp()) else {
-        return false;
-    };
-    crate::store::now_unix() < this + (next - this) / 2
-}
-
-fn revoked_entry(
-    serial_hex: &str,
-    revoked_at: Option<i64>,
-    created_at: i64,
-    reason: Option<&str>,
-) -> Result<RevokedEntry, StoreError> {
-    Ok(RevokedEntry {
-        serial: hex::decode(serial_hex).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        revoked_at: crate::store::from_unix(revoked_at.unwrap_or(created_at))?,
-        reason: RevocationReason::parse(reason.unwrap_or("unspecified"))
-            .unwrap_or(RevocationReason::Unspecified),
-    })
-}
-
-/// Re-sign the SM2 seal CA's CRL inside `tx` (after a revocation).
-pub async fn refresh_crl_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    signer: &dyn Signer,
-    sm2: &Sm2Pki,
-) -> Result<Vec<u8>, RegistryError> {
-    let number = next_crl_number(tx, CRL_NUMBER_META).await?;
-    let revoked = seal_sm2::revoked(&mut **tx)
-        .await?
-        .iter()
-        .map(|c| {
-            revoked_entry(
-                &c.serial_hex,
-                c.revoked_at,
-                c.created_at,
-                c.revoke_reason.as_deref(),
-            )
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let der = sm2.crl(signer, &revoked, number, OffsetDateTime::now_utc())?;
-    save_crl(tx, (CRL_NUMBER_META, CRL_META), number, &der).await?;
-    Ok(der)
-}
-
-/// The SM2 seal CA's current CRL (DER), re-signed when none exists or the
-/// stored one is past half its lifetime (operator commands only).
-pub async fn current_crl(
-    store: &Store,
-    signer: &dyn Signer,
-    sm2: &Sm2Pki,
-) -> Result<Vec<u8>, RegistryError> {
-    if let Some(der) = fresh_stored_crl(store, CRL_META).await? {
-        return Ok(der);
-    }
-    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
-    let der = refresh_crl_in(&mut tx, signer, sm2).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(der)
 }

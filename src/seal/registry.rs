@@ -159,7 +159,8 @@ fn row_of(r: &RosterRow, now: i64) -> SealRow {
 }
 
 /// Provision one seal per roster row that is not yet registered. Idempotent.
-/// `tick` is called once per new seal prepared (for a progress bar).
+/// `tick` is called once per new seal prepared (for a progress bar). Each
+/// cert and `SES_Seal` made is audited as `actor`'s.
 ///
 /// With `national`, every new seal also gets its SM2 identity, and so does
 /// every registered active seal that has none yet (an installation that
@@ -171,6 +172,7 @@ pub async fn provision(
     pki: &Pki,
     national: Option<&National<'_>>,
     roster: &Roster,
+    actor: &str,
     tick: &(dyn Fn() + Sync),
 ) -> Result<ProvisionReport, RegistryError> {
     let existing: HashMap<String, SealRow> = seals::all_seals(&store.pool)
@@ -283,6 +285,20 @@ pub async fn provision(
             seal_sm2::insert(&mut **tx, &n.row, &n.key).await?;
         }
     }
+    // Every cert the seal CAs signed and every SES_Seal the maker signed
+    // is a key use: audited with the rows, in the same transaction.
+    let uses = provision_uses(&all);
+    let events: Vec<Event<'_>> = uses
+        .iter()
+        .map(|(action, id, detail)| Event {
+            actor,
+            action,
+            seal_id: Some(*id),
+            detail: detail.as_str(),
+            ..Default::default()
+        })
+        .collect();
+    audit::append_all(&mut tx, &events, now.unix_timestamp()).await?;
     tx.commit().await.map_err(StoreError::from)?;
     report.added = all
         .iter()
@@ -293,6 +309,42 @@ pub async fn provision(
         .filter_map(|p| p.sm2.as_ref().map(|s| s.row.seal_id.clone()))
         .collect();
     Ok(report)
+}
+
+/// The audited key uses of a provisioning run: (action, seal, detail).
+fn provision_uses(all: &[Prepared]) -> Vec<(&'static str, &str, String)> {
+    let mut out = Vec::new();
+    for p in all {
+        if let Some((_, cert, _)) = &p.seal {
+            out.push((
+                "seal.provision",
+                cert.seal_id.as_str(),
+                format!(
+                    "generation={} cert={} keys=seal_ca",
+                    cert.generation, cert.serial_hex
+                ),
+            ));
+        }
+        if let Some(n) = &p.sm2 {
+            out.push((
+                "seal.provision_sm2",
+                n.row.seal_id.as_str(),
+                sm2_detail(&n.row),
+            ));
+        }
+    }
+    out
+}
+
+/// What an SM2 identity's making used: the SM2 seal CA's key (its cert) and
+/// the maker's (its `SES_Seal`).
+fn sm2_detail(row: &seal_sm2::Sm2Row) -> String {
+    format!(
+        "generation={} sm2_cert={} esl_sha256={} keys=sm2_seal_ca,sm2_maker",
+        row.generation,
+        row.serial_hex,
+        hex::encode(crate::crypto::sha256(&row.esl_der))
+    )
 }
 
 /// Every seal, optionally only those of one town.
@@ -365,7 +417,8 @@ pub async fn revoke(
     }
     let now = crate::store::now_unix();
     seals::revoke_current(&mut tx, id, reason.as_str(), now).await?;
-    let detail = format!("reason={}", reason.as_str());
+    let sm2_revoked = seal_sm2::revoke_current(&mut tx, id, reason.as_str(), now).await?;
+    let detail = format!("reason={} sm2_revoked={sm2_revoked}", reason.as_str());
     audit::append(
         &mut tx,
         &Event {
@@ -378,19 +431,13 @@ pub async fn revoke(
         now,
     )
     .await?;
-    super::crl_publication::publish_seal_ca_in(&mut tx, signer, pki, actor).await?;
-    let sm2_revoked = seal_sm2::revoke_current(&mut tx, id, reason.as_str(), now).await?;
-    match sm2 {
-        Some(sm2) => {
-            super::national::refresh_crl_in(&mut tx, signer, sm2).await?;
-        }
-        None if sm2_revoked > 0 => {
-            return Err(RegistryError::Seal(
-                "the seal has an SM2 cert but the SM2 hierarchy is not loaded".into(),
-            ));
-        }
-        None => {}
+    if sm2_revoked > 0 && sm2.is_none() {
+        return Err(RegistryError::Seal(
+            "the seal has an SM2 cert but the SM2 hierarchy is not loaded".into(),
+        ));
     }
+    let ca = super::crl_publication::Authorities { pki, sm2 };
+    super::crl_publication::publish_revocation_in(&mut tx, signer, ca, actor).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -443,8 +490,12 @@ pub async fn rotate(
     if let Some(n) = &sm2 {
         seal_sm2::insert(&mut **tx, &n.row, &n.key).await?;
     }
-    // The seal CA's key signed the new cert: audited like every key use.
-    let detail = format!("generation={generation} serial={}", cert.serial_hex);
+    // The seal CA's key signed the new cert (and the SM2 seal CA's and the
+    // maker's the SM2 ones): audited like every key use.
+    let mut detail = format!("generation={generation} serial={}", cert.serial_hex);
+    if let Some(n) = &sm2 {
+        detail = format!("{detail} {}", sm2_detail(&n.row));
+    }
     audit::append(
         &mut tx,
         &Event {

@@ -3,8 +3,10 @@
 //! the timestamp authority's tokens, which differ only in the encapsulated
 //! content and the certificates they carry.
 //!
-//! Always SHA-256 and ECDSA P-256 (`ecdsa-with-SHA256`), signed attributes
-//! content-type, message-digest and ESS signing-certificate-v2; never
+//! SHA-256 and ECDSA P-256 (`ecdsa-with-SHA256`), or for the national
+//! stack's timestamp authority (GB/T 20520) SM3 and SM2 (`sm2-with-sm3`):
+//! see [`Suite`]. Signed attributes content-type, message-digest and ESS
+//! signing-certificate-v2 (its cert hash SHA-256, the DEFAULT); never
 //! signing-time (PAdES takes the time from the PDF `/M` or a timestamp).
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
@@ -38,10 +40,42 @@ pub enum SignedDataError {
     Crypto(#[from] CryptoError),
 }
 
-fn sha256_alg() -> AlgorithmIdentifierOwned {
-    AlgorithmIdentifierOwned {
-        oid: ID_SHA_256,
-        parameters: None,
+/// The digest and signature algorithms of a SignedData.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suite {
+    /// SHA-256 with ECDSA P-256: PAdES and the district TSA.
+    EcdsaSha256,
+    /// SM3 with SM2 (default user ID): the SM2 TSA (GB/T 20520).
+    Sm2Sm3,
+}
+
+impl Suite {
+    fn digest_alg(self) -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned {
+            oid: match self {
+                Self::EcdsaSha256 => ID_SHA_256,
+                Self::Sm2Sm3 => crate::pki::sm2::oids::SM3,
+            },
+            parameters: None,
+        }
+    }
+
+    fn signature_alg(self) -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned {
+            oid: match self {
+                Self::EcdsaSha256 => ECDSA_WITH_SHA_256,
+                Self::Sm2Sm3 => crate::pki::sm2::oids::SM2_WITH_SM3,
+            },
+            parameters: None,
+        }
+    }
+
+    /// The suite's digest of `data`.
+    pub fn digest(self, data: &[u8]) -> [u8; 32] {
+        match self {
+            Self::EcdsaSha256 => crate::crypto::sha256(data),
+            Self::Sm2Sm3 => crate::crypto::sm3(data),
+        }
     }
 }
 
@@ -60,6 +94,26 @@ pub fn parse_cert(der: &[u8], index: usize) -> Result<Certificate, SignedDataErr
 /// Sign `content_digest` (SHA-256 of the content of type `content_type`) and
 /// return the SignerInfo, without unsigned attributes.
 pub fn signer_info(
+    signer: &dyn Signer,
+    key: &KeyRef,
+    cert_der: &[u8],
+    content_type: ObjectIdentifier,
+    content_digest: &[u8; 32],
+) -> Result<SignerInfo, SignedDataError> {
+    signer_info_with(
+        Suite::EcdsaSha256,
+        signer,
+        key,
+        cert_der,
+        content_type,
+        content_digest,
+    )
+}
+
+/// [`signer_info`] with the algorithms of `suite` (`content_digest` is the
+/// suite's digest of the content).
+pub fn signer_info_with(
+    suite: Suite,
     signer: &dyn Signer,
     key: &KeyRef,
     cert_der: &[u8],
@@ -86,12 +140,9 @@ pub fn signer_info(
             issuer: cert.tbs_certificate.issuer.clone(),
             serial_number: cert.tbs_certificate.serial_number.clone(),
         }),
-        digest_alg: sha256_alg(),
+        digest_alg: suite.digest_alg(),
         signed_attrs: Some(attrs),
-        signature_algorithm: AlgorithmIdentifierOwned {
-            oid: ECDSA_WITH_SHA_256,
-            parameters: None,
-        },
+        signature_algorithm: suite.signature_alg(),
         signature: OctetString::new(signature)?,
         unsigned_attrs: None,
     })
@@ -135,7 +186,7 @@ pub fn assemble(
     };
     let sd = SignedData {
         version,
-        digest_algorithms: SetOfVec::try_from(vec![sha256_alg()])?,
+        digest_algorithms: SetOfVec::try_from(vec![info.digest_alg.clone()])?,
         encap_content_info: EncapsulatedContentInfo {
             econtent_type,
             econtent,

@@ -441,3 +441,18 @@ pub async fn next_and_last_seq<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok((r.try_get(0)?, r.try_get(1)?))
 }
+
+/// (seq, document_id) of every `seal.use` entry, in order of seq.
+pub async fn seal_uses<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT seq, document_id FROM audit_log WHERE action = 'seal.use' ORDER BY seq",
+    )
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?)
+}

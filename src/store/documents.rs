@@ -219,3 +219,16 @@ pub async fn void<'e, E: Executor<'e, Database = Any>>(
     .rows_affected();
     Ok(n == 1)
 }
+
+/// (document_id, number) of every document on record, in order of issue.
+pub async fn ids_and_numbers<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = sqlx::query("SELECT document_id, number FROM documents ORDER BY issued_at, number")
+        .fetch_all(ex)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?)
+}

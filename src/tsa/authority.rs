@@ -1,4 +1,6 @@
-//! The built-in RFC 3161 timestamp authority.
+//! The built-in RFC 3161 timestamp authorities: the district TSA (ECDSA
+//! P-256, SHA-256) and the SM2 TSA of the national stack (GB/T 20520: the
+//! same protocol, tokens signed with SM2 over SM3).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,8 +15,9 @@ use x509_tsp::{Accuracy, TimeStampReq, TspVersion, TstInfo};
 use super::status::{self, FailureInfo, PkiStatusInfo, TimeStampResp};
 
 use super::{ID_CT_TST_INFO, TsaError};
-use crate::crypto::{KeyRef, Signer, random_bytes, sha256};
-use crate::signing::signed_data;
+use crate::crypto::{KeyRef, Signer, random_bytes};
+use crate::pki::sm2::oids::SM3;
+use crate::signing::signed_data::{self, Suite};
 
 /// The policy under which the district TSA issues tokens unless configured
 /// otherwise. A placeholder under an unassigned private-enterprise arc: an
@@ -38,6 +41,7 @@ pub struct TimestampAuthority {
     policy: ObjectIdentifier,
     accuracy_seconds: u64,
     counter: AtomicU32,
+    suite: Suite,
 }
 
 impl std::fmt::Debug for TimestampAuthority {
@@ -78,7 +82,15 @@ impl TimestampAuthority {
             policy,
             accuracy_seconds: 1,
             counter: AtomicU32::new(0),
+            suite: Suite::EcdsaSha256,
         })
+    }
+
+    /// The SM2 TSA: built by [`Self::new`] with an SM2 key and cert, its
+    /// tokens then signed with SM2 over SM3 (GB/T 20520).
+    pub fn into_sm2(mut self) -> Self {
+        self.suite = Suite::Sm2Sm3;
+        self
     }
 
     pub fn cert_der(&self) -> &[u8] {
@@ -104,13 +116,13 @@ impl TimestampAuthority {
             .map_err(|_| bad(FailureInfo::BadDataFormat, "not a DER TimeStampReq"))?;
         let alg = &req.message_imprint.hash_algorithm;
         let expected_len = match alg.oid {
-            ID_SHA_256 => 32,
+            ID_SHA_256 | SM3 => 32,
             ID_SHA_384 => 48,
             ID_SHA_512 => 64,
             _ => {
                 return Err(bad(
                     FailureInfo::BadAlg,
-                    "hash algorithm must be SHA-256, SHA-384 or SHA-512",
+                    "hash algorithm must be SHA-256, SHA-384, SHA-512 or SM3",
                 ));
             }
         };
@@ -156,12 +168,13 @@ impl TimestampAuthority {
             extensions: None,
         };
         let tst_der = tst.to_der().map_err(sys)?;
-        let info = signed_data::signer_info(
+        let info = signed_data::signer_info_with(
+            self.suite,
             self.signer.as_ref(),
             &self.key,
             &self.cert_der,
             ID_CT_TST_INFO,
-            &sha256(&tst_der),
+            &self.suite.digest(&tst_der),
         )
         .map_err(|_| bad(FailureInfo::SystemFailure, "signing failed"))?;
         let mut certs: Vec<&[u8]> = Vec::new();

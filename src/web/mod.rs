@@ -150,13 +150,13 @@ impl Application {
         crate::seal::crl_publication::publish_due(
             &inst.store,
             inst.signer.as_ref(),
-            &inst.pki,
+            crate::seal::crl_publication::Authorities::of(inst),
             "system",
         )
         .await?;
         // No approval pays for copying the WAL back (see `store::checkpoint`).
         inst.store.checkpoint_in_background();
-        let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+        let listener = serve::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
         let secs = std::time::Duration::from_secs;
         Ok(Self {

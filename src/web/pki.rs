@@ -54,10 +54,13 @@ async fn sm2_chain_pem(State(state): State<AppState>) -> Result<Response, ApiErr
 async fn sm2_seal_ca_crl(State(state): State<AppState>) -> Result<Response, ApiError> {
     // Stored only: a public request never signs (see seal::crl_publication).
     sm2(&state)?;
-    let der = crate::seal::national::stored_crl(&state.services.issuer.inst.store)
+    let der = crl_publication::stored_sm2(state.store())
         .await
         .map_err(ApiError::internal)?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ApiError::Unavailable {
+            code: "crl_unpublished",
+            message: "吊销列表尚未发布，请稍后再试".into(),
+        })?;
     Ok(body("application/pkix-crl", der))
 }
 

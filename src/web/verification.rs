@@ -79,6 +79,7 @@ impl TrustCache {
         let crate::seal::crl_publication::Crls {
             seal_ca: crl,
             root: root_crl,
+            ..
         } = super::pki::published(state).await?;
         let mut trust = TrustStore::new();
         trust.add_crl(&root_crl).map_err(ApiError::internal)?;

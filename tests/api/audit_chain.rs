@@ -15,13 +15,17 @@ async fn rows(store: &Store) -> Vec<AuditRow> {
 }
 
 async fn put(store: &Store, r: &AuditRow) {
-    sqlx::query("UPDATE audit_log SET at = $1, actor = $2, action = $3, detail = $4, prev_hash = $5, hash = $6 WHERE seq = $7")
+    sqlx::query("UPDATE audit_log SET at = $1, actor = $2, action = $3, detail = $4, prev_hash = $5, hash = $6, \
+                 seal_id = $7, document_id = $8, application_id = $9 WHERE seq = $10")
         .bind(r.at)
         .bind(r.actor.clone())
         .bind(r.action.clone())
         .bind(r.detail.clone())
         .bind(r.prev_hash.clone())
         .bind(r.hash.clone())
+        .bind(r.seal_id.clone())
+        .bind(r.document_id.clone())
+        .bind(r.application_id.clone())
         .bind(r.seq)
         .execute(&store.pool)
         .await

@@ -19,8 +19,9 @@ async fn count(app: &TestApp, action: &str) -> usize {
 async fn public_requests_never_sign_a_crl_even_a_stale_one() {
     for b in backends() {
         let app = spawn_app(b, IssuerMode::Works).await;
-        // Start-up published both CRLs, audited.
-        assert_eq!(count(&app, "crl.sign").await, 2);
+        // Start-up published the three CRLs (seal CA, root, SM2 seal CA),
+        // audited.
+        assert_eq!(count(&app, "crl.sign").await, 3);
         // Make the stored seal CA CRL stale (signed five days ago, seven-day
         // life: past half of it), as if the schedule had not run.
         let inst = &app.issuer.inst;
@@ -102,8 +103,8 @@ async fn revocation_and_rotation_from_the_cli_are_audited_with_the_crl_signing()
     assert_eq!(count(&app, "seal.revoke").await, 1);
     assert_eq!(
         count(&app, "crl.sign").await,
-        signed + 1,
-        "the revocation re-signed the CRL"
+        signed + 2,
+        "the revocation re-signed the seal CA's and the SM2 seal CA's CRLs"
     );
     app.stop().await;
 }

@@ -92,6 +92,7 @@ pub async fn spawn_app_with(
         &inst.pki,
         None,
         &roster,
+        "test",
         &|| {},
     )
     .await

@@ -153,3 +153,15 @@ pub fn eseal(env: &TestEnv) -> Command {
     };
     c
 }
+
+/// Every audit entry of the test's installation, in order.
+pub async fn audit_rows(env: &TestEnv) -> Vec<eseal::store::audit::AuditRow> {
+    let inst = eseal::configuration::installation::Installation::open(&env.settings)
+        .await
+        .expect("open");
+    let rows = eseal::store::audit::page(&inst.store.pool, 0, 100_000)
+        .await
+        .expect("audit rows");
+    inst.store.close().await;
+    rows
+}
