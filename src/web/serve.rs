@@ -7,7 +7,10 @@
 //!   to make room; when none is idle the new connection is closed at once. A
 //!   flood of idle or half-open connections therefore displaces itself, and
 //!   a client that sends its request promptly (a health check, a clerk) is
-//!   served; file descriptors stay well below the process limit.
+//!   served; file descriptors stay well below the process limit. The new
+//!   connection takes the evicted one's slot at once (the accept loop never
+//!   waits for it to close); evicted connections still closing are bounded
+//!   too (by the cap, and by the file limit).
 //! - A **header-read timeout** (hyper's) and an **idle timeout**: a
 //!   connection with no request in progress for `idle_timeout` is closed.
 //! - Small per-connection buffers (32 KiB: headers are small; bodies stream).
@@ -44,6 +47,21 @@ struct Conn {
     /// Milliseconds since the loop started, at the last request's start or end.
     last_active: AtomicU64,
     close: Notify,
+    /// Its slot under the cap, until the connection ends or is evicted
+    /// (then the slot is handed to the connection that evicted it).
+    slot: Mutex<Option<OwnedSemaphorePermit>>,
+}
+
+impl Conn {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<OwnedSemaphorePermit>> {
+        self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    fn slot_held(&self) -> bool {
+        self.slot().is_some()
+    }
+    fn take_slot(&self) -> Option<OwnedSemaphorePermit> {
+        self.slot().take()
+    }
 }
 
 /// The open connections, for eviction.
@@ -51,6 +69,8 @@ struct Conn {
 struct Registry {
     next_id: AtomicU64,
     open: Mutex<HashMap<u64, Arc<Conn>>>,
+    /// Connections evicted that have not yet closed (each past the cap).
+    evicted: AtomicUsize,
 }
 
 impl Registry {
@@ -68,23 +88,29 @@ impl Registry {
         self.open.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Ask the connection idle longest to close; false if none is idle.
-    fn evict_one(&self) -> bool {
+    /// Take the slot of the connection idle longest and ask it to close;
+    /// `None` if none is idle, or if `max_evicted` evicted connections
+    /// are still closing. The caller never waits for the evicted one: it
+    /// closes on its own a moment later, and the connections it displaced
+    /// stay bounded by `max_evicted`.
+    fn evict_one(&self, max_evicted: usize) -> Option<OwnedSemaphorePermit> {
+        if self.evicted.load(Ordering::SeqCst) >= max_evicted {
+            return None;
+        }
         let open = self.lock();
+        // Not one already evicted (its slot taken, and marked `u64::MAX`).
         let victim = open
             .values()
             .filter(|c| c.in_flight.load(Ordering::SeqCst) == 0)
-            .min_by_key(|c| c.last_active.load(Ordering::SeqCst));
-        match victim {
-            Some(c) => {
-                // Mark it busy-looking far in the future so the next
-                // eviction picks another one while this one closes.
-                c.last_active.store(u64::MAX, Ordering::SeqCst);
-                c.close.notify_one();
-                true
-            }
-            None => false,
-        }
+            .filter(|c| c.last_active.load(Ordering::SeqCst) != u64::MAX)
+            .filter(|c| c.slot_held())
+            .min_by_key(|c| c.last_active.load(Ordering::SeqCst))?;
+        let slot = victim.take_slot()?;
+        // Marked far in the future so no later eviction picks it again.
+        victim.last_active.store(u64::MAX, Ordering::SeqCst);
+        self.evicted.fetch_add(1, Ordering::SeqCst);
+        victim.close.notify_one();
+        Some(slot)
     }
 }
 
@@ -113,6 +139,16 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let registry = Arc::new(Registry::default());
+    // Evicted connections still closing hold their descriptors a moment:
+    // as many as the cap, within the three quarters of the file limit
+    // connections may use (a starved machine may take a while to close
+    // them, and a new connection must not be refused meanwhile).
+    let max_evicted = match file_limit() {
+        Some(limit) => (limit / 4 * 3).saturating_sub(limits.max_connections),
+        None => limits.max_connections,
+    }
+    .min(limits.max_connections)
+    .max(16);
     let epoch = Instant::now();
     let stopping = Arc::new(tokio::sync::watch::Sender::new(false));
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -135,28 +171,19 @@ pub async fn serve(
                 }
             },
         };
-        let permit = match permits.clone().try_acquire_owned() {
+        // A free slot, or the slot of the connection idle longest: the
+        // loop never waits, so a flood of connections cannot hold up
+        // accepting the ones behind it.
+        let slot = match permits.clone().try_acquire_owned() {
             Ok(p) => p,
-            Err(_) => {
-                if !registry.evict_one() {
+            Err(_) => match registry.evict_one(max_evicted) {
+                Some(p) => p,
+                None => {
                     // Every connection is working on a request: refuse.
                     drop(stream);
                     continue;
                 }
-                // The evicted connection closes within microseconds.
-                match tokio::time::timeout(
-                    Duration::from_millis(200),
-                    permits.clone().acquire_owned(),
-                )
-                .await
-                {
-                    Ok(Ok(p)) => p,
-                    _ => {
-                        drop(stream);
-                        continue;
-                    }
-                }
-            }
+            },
         };
         let _ = stream.set_nodelay(true);
         tokio::spawn(connection(
@@ -167,7 +194,7 @@ pub async fn serve(
             limits,
             registry.clone(),
             epoch,
-            permit,
+            slot,
             stopping.subscribe(),
         ));
     }
@@ -188,13 +215,14 @@ async fn connection(
     limits: ConnectionLimits,
     registry: Arc<Registry>,
     epoch: Instant,
-    _permit: OwnedSemaphorePermit,
+    slot: OwnedSemaphorePermit,
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) {
     let state = Arc::new(Conn {
         in_flight: AtomicUsize::new(0),
         last_active: AtomicU64::new(epoch.elapsed().as_millis() as u64),
         close: Notify::new(),
+        slot: Mutex::new(Some(slot)),
     });
     let id = registry.add(state.clone());
     let svc_state = state.clone();
@@ -233,6 +261,16 @@ async fn connection(
         tokio::select! {
             _ = conn.as_mut() => break,
             () = state.close.notified(), if !closing => {
+                // Evicted. With no request in progress (hyper calls the
+                // service, and sends the response body, only while this
+                // task polls `conn`, so the count cannot change meanwhile)
+                // the connection is dropped at once, an unfinished request
+                // head with it, and its slot is free for the connection
+                // waiting on it. A request that has just started is let
+                // finish.
+                if state.in_flight.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
                 conn.as_mut().graceful_shutdown();
                 closing = true;
             }
@@ -257,20 +295,33 @@ async fn connection(
         }
     }
     registry.remove(id);
+    // Our slot is freed with `state`; if it was taken, we were evicted.
+    if state.take_slot().is_none() {
+        registry.evicted.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How many finished handshakes the kernel may hold for `accept` (capped
+/// by `net.core.somaxconn`): bursts of connections from a flood queue
+/// here instead of dropping a health check's SYN (retried only after 1 s).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Bind `addr` for [`serve`] with a deep accept queue.
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// `wanted`, or less if the process may not open enough files: a quarter
 /// of the descriptors stay for the database, logs and outgoing requests.
 pub fn clamp_to_file_limit(wanted: usize) -> usize {
-    let soft = std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("Max open files"))
-                .and_then(|l| l.split_whitespace().nth(3).map(str::to_string))
-        })
-        .and_then(|v| v.parse::<usize>().ok());
-    match soft {
+    match file_limit() {
         Some(limit) if wanted > limit / 4 * 3 => {
             let cap = (limit / 4 * 3).max(16);
             tracing::warn!(
@@ -283,4 +334,16 @@ pub fn clamp_to_file_limit(wanted: usize) -> usize {
         }
         _ => wanted,
     }
+}
+
+/// The process's soft limit of open files, where `/proc` tells it.
+fn file_limit() -> Option<usize> {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_string))
+        })
+        .and_then(|v| v.parse::<usize>().ok())
 }

@@ -90,6 +90,54 @@ async fn past_the_connection_cap_idle_connections_make_room_and_health_answers()
 }
 
 #[tokio::test]
+async fn past_the_cap_half_sent_heads_make_room_at_once_for_health_and_a_clerk() {
+    let app = spawn_app_with(backends()[0], IssuerMode::Works, |s| {
+        s.max_connections = 20;
+    })
+    .await;
+    let token = app.token("clerk-a").await;
+    let (id, _) = app.submit_id(crate::helpers::SEAL_A).await;
+    // Slowloris: each connection sends part of a head and stops (hyper
+    // waits for the rest until its header timeout, 10 s).
+    let mut held = Vec::new();
+    for _ in 0..100 {
+        let mut s = connect(&app).await;
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        held.push(s);
+    }
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = reqwest::Client::new()
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+        for _ in 0..20 {
+            let mut s = connect(&app).await;
+            s.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+            held.push(s);
+        }
+    }
+    let t = Instant::now();
+    let (s, v) = app
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/approve"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    drop(held);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn no_verification_slot_means_503_before_the_body_is_read() {
     for b in backends() {
         let app = spawn_app_with(b, IssuerMode::Works, |s| {
