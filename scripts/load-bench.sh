@@ -84,13 +84,25 @@ with ThreadPoolExecutor(16) as pool:
     ids = list(pool.map(one, range(n)))
 open(f"{work}/ids.txt", "w").write("\n".join(ids) + "\n")
 PY
+# The server's CPU (user + system, in clock ticks) around each wrk run: with
+# the requests counted, the CPU one request costs and the cores used, which
+# tell a CPU-bound server from one that waits (on the database writer).
+TICKS=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+run_wrk() { # NAME SCRIPT
+  local before after
+  before=$(cpu_ticks)
+  wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "scripts/load/$2.lua" http://127.0.0.1:18080 | tee "$WORK/$1.txt"
+  after=$(cpu_ticks)
+  echo "$(( after - before )) $TICKS $SECS" > "$WORK/$1.cpu"
+}
 export LOAD_IDS="$WORK/ids.txt" LOAD_SEALS="$WORK/seals.txt" LOAD_BODY="$WORK/body.json" LOAD_TOKEN=$(cat "$WORK/token") LOAD_PDF="$WORK/doc.pdf"
 echo "== issuance: POST /api/v1/applications/{id}/approve (new applicant each -> B-LT document stored), $CONNS connections, ${SECS}s, $(wc -l < "$WORK/ids.txt") applications waiting"
-wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/approve.lua http://127.0.0.1:18080 | tee "$WORK/approve.txt"
+run_wrk approve approve
 echo "== issuance: POST /api/v1/documents (walk-in: application + approval -> B-LT document stored), $CONNS connections, ${SECS}s"
-wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/issue.lua http://127.0.0.1:18080 | tee "$WORK/issue.txt"
+run_wrk issue issue
 echo "== verification: POST /api/v1/verify ($(stat -c %s "$WORK/doc.pdf") bytes, B-LT), $CONNS connections, ${SECS}s"
-wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/verify.lua http://127.0.0.1:18080 | tee "$WORK/verify.txt"
+run_wrk verify verify
 echo "== time inside issuance (number, render, sign, timestamp, store; from /metrics):"
 curl -s http://127.0.0.1:18080/metrics | grep -E '^eseal_issuance_seconds_(sum|count)' || true
 echo "== server peak memory: $(awk '/VmHWM/{print $2, $3}' /proc/$SERVER/status)"
@@ -106,8 +118,15 @@ def wrk(name):
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     return rps, float(p99.group(1)) * scale
+def cpu(name, rps):
+    ticks, hz, secs = open(f"{work}/{name}.cpu").read().split()
+    used = int(ticks) / int(hz)
+    return used / float(secs), 1000 * used / (rps * float(secs))
 a_rps, a_p99 = wrk("approve")
 v_rps, v_p99 = wrk("verify")
+for name, rps in [("approve", a_rps), ("issue", wrk("issue")[0]), ("verify", v_rps)]:
+    used, ms = cpu(name, rps)
+    print(f"== server CPU during {name}: {used:.2f} cores, {ms:.2f} ms per request")
 ia = inproc[f"issue B-LT, new applicant@{cores}"]
 iv = inproc[f"verify B-LT@{cores}"]
 print(f"== HTTP / in-process on {cores} cores (targets: approvals >= 0.5 with p99 < 50 ms, verification >= 0.6)")

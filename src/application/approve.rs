@@ -71,7 +71,11 @@ pub async fn approve(
         if attempts > 8 {
             return Err(IssueError::Busy(a.seal_id.clone()).into());
         }
-        if let Some(d) = existing_document(store, id).await? {
+        // A retry first looks whether another approval won meanwhile (the
+        // first attempt has just read the application).
+        if attempts > 1
+            && let Some(d) = existing_document(store, id).await?
+        {
             return Ok(Approval {
                 document: DocumentView::from(&d),
                 already_issued: true,

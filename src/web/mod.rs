@@ -154,6 +154,8 @@ impl Application {
             "system",
         )
         .await?;
+        // No approval pays for copying the WAL back (see `store::checkpoint`).
+        inst.store.checkpoint_in_background();
         let listener = serve::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
         let secs = std::time::Duration::from_secs;

@@ -57,6 +57,8 @@ pub struct Inner {
     /// Password hashing: one slot per core (or `login_concurrency`), a
     /// short queue, the rest refused (each hash takes 19 MiB and a core).
     pub(crate) hashing: crate::admission::Admission,
+    /// The trust store verification uses, refreshed every second.
+    pub(crate) verify_trust: verification::TrustCache,
     /// Lifetime of a new API token, in days.
     pub(crate) api_token_days: i64,
 }
@@ -89,6 +91,7 @@ impl AppState {
                 4 * hashing_slots,
                 std::time::Duration::from_secs(2),
             ),
+            verify_trust: verification::TrustCache::default(),
             api_token_days: settings.api_token_days,
         }))
     }

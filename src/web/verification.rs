@@ -26,21 +26,8 @@ pub struct Verified {
 /// registry; its slot is held until the verifier is done.
 pub async fn verify_upload(state: &AppState, upload: Upload) -> Result<Verified, ApiError> {
     let Upload { permit, pdf } = upload;
-    let issuer = &state.services.issuer;
-    let inst = &issuer.inst;
-    // Published CRLs only: verification never signs anything.
-    let crate::seal::crl_publication::Crls {
-        seal_ca: crl,
-        root: root_crl,
-        ..
-    } = super::pki::published(state).await?;
-    let mut trust = TrustStore::new();
-    trust.add_crl(&root_crl).map_err(ApiError::internal)?;
-    trust
-        .add_anchor(&inst.pki.root.cert_der)
-        .map_err(ApiError::internal)?;
-    trust.add_crl(&crl).map_err(ApiError::internal)?;
-    let store = inst.store.clone();
+    let trust = state.verify_trust.get(state).await?;
+    let store = state.store().clone();
     let handle = tokio::runtime::Handle::current();
     let started = std::time::Instant::now();
     let (report, record) = tokio::task::spawn_blocking(move || {
@@ -50,7 +37,7 @@ pub async fn verify_upload(state: &AppState, upload: Upload) -> Result<Verified,
             registry: Some(&registry),
             ..VerifyOptions::default()
         };
-        let report = crate::verify::verify(&pdf, &trust, &opts);
+        let report = crate::verify::verify(&pdf, trust.as_ref(), &opts);
         (report, registry.found())
     })
     .await
@@ -63,6 +50,49 @@ pub async fn verify_upload(state: &AppState, upload: Upload) -> Result<Verified,
         "verified"
     );
     Ok(Verified { report, record })
+}
+
+/// How long the service verifies with the same trust store (its root and
+/// the CRLs as published) before it reads the published CRLs again. A
+/// revocation publishes a new CRL in its own transaction, possibly in
+/// another process; verification sees it within this time.
+pub const TRUST_REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The trust store verification uses, built from the stored CRLs at most
+/// once per [`TRUST_REFRESH`] instead of read and parsed for every upload
+/// (two database reads and three DER parses a request).
+#[derive(Default)]
+pub struct TrustCache {
+    current: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<TrustStore>)>>,
+}
+
+impl TrustCache {
+    /// The current trust store; rebuilt when older than [`TRUST_REFRESH`].
+    pub async fn get(&self, state: &AppState) -> Result<std::sync::Arc<TrustStore>, ApiError> {
+        if let Ok(g) = self.current.lock()
+            && let Some((at, trust)) = g.as_ref()
+            && at.elapsed() < TRUST_REFRESH
+        {
+            return Ok(trust.clone());
+        }
+        // Published CRLs only: verification never signs anything.
+        let crate::seal::crl_publication::Crls {
+            seal_ca: crl,
+            root: root_crl,
+            ..
+        } = super::pki::published(state).await?;
+        let mut trust = TrustStore::new();
+        trust.add_crl(&root_crl).map_err(ApiError::internal)?;
+        trust
+            .add_anchor(&state.services.issuer.inst.pki.root.cert_der)
+            .map_err(ApiError::internal)?;
+        trust.add_crl(&crl).map_err(ApiError::internal)?;
+        let trust = std::sync::Arc::new(trust);
+        if let Ok(mut g) = self.current.lock() {
+            *g = Some((std::time::Instant::now(), trust.clone()));
+        }
+        Ok(trust)
+    }
 }
 
 /// An upload admitted for verification: the slot it holds and its bytes.
