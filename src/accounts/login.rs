@@ -81,7 +81,10 @@ pub async fn authenticate(
 
 /// Count one attempt at `key`; lock it from the [`FREE_FAILURES`]-th on
 /// (the lock is set in the same transaction, before any of these attempts
-/// is evaluated). A lock on an existing account is audited.
+/// is evaluated). Every lock is audited, of a made-up name too (by the
+/// hash of the name as typed, which may be a mistyped password): the
+/// attempt that locks costs the same whether or not the account exists,
+/// and attempts at guessing names are on record.
 async fn count_attempt(
     store: &Store,
     key: &str,
@@ -96,20 +99,22 @@ async fn count_attempt(
     let lock = lock_secs(n);
     if lock > 0 {
         login_attempts::lock(&mut **tx, key, now + lock).await?;
-        if let Some(u) = user {
-            let detail = format!("username={} failures={n} locked_secs={lock}", u.username);
-            audit::append(
-                &mut tx,
-                &Event {
-                    actor: "system",
-                    action: "user.locked",
-                    detail: &detail,
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-        }
+        let who = match user {
+            Some(u) => format!("username={}", u.username),
+            None => format!("unknown username_sha256={key}"),
+        };
+        let detail = format!("{who} failures={n} locked_secs={lock}");
+        audit::append(
+            &mut tx,
+            &Event {
+                actor: "system",
+                action: "user.locked",
+                detail: &detail,
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -72,7 +72,9 @@ pub async fn insert(
     Ok(())
 }
 
-/// A user and their seals.
+/// A user and their seals. Both queries run whether or not the user
+/// exists, so a login's database work does not tell (see
+/// `accounts::authenticate`).
 pub async fn get(
     conn: &mut sqlx::AnyConnection,
     username: &str,
@@ -83,12 +85,12 @@ pub async fn get(
     .bind(username)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut u = user_row(&row)?;
     let seals = sqlx::query("SELECT seal_id FROM user_seals WHERE username = $1 ORDER BY seal_id")
         .bind(username)
         .fetch_all(&mut *conn)
         .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut u = user_row(&row)?;
     u.seals = seals
         .iter()
         .map(|r| r.try_get::<String, _>(0))
