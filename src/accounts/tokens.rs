@@ -49,20 +49,7 @@ pub async fn create_token(
         expires_at,
     )
     .await?;
-    let detail = format!("token_id={token_id}");
-    let actor = account.actor();
-    audit::append(
-        &mut tx,
-        &Event {
-            actor: &actor,
-            action: "token.create",
-            detail: &detail,
-            ..Default::default()
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    audit_and_commit(tx, account, "token.create", &token_id, now).await?;
     Ok(NewToken {
         token_id,
         name: name.to_string(),
@@ -83,13 +70,25 @@ pub async fn revoke_token(
     if !users::revoke_token(&mut **tx, &account.username, token_id, now).await? {
         return Ok(false);
     }
+    audit_and_commit(tx, account, "token.revoke", token_id, now).await?;
+    Ok(true)
+}
+
+/// Append `action` on `token_id` by `account` to the audit log and commit.
+async fn audit_and_commit(
+    mut tx: crate::store::WriteTx,
+    account: &Account,
+    action: &str,
+    token_id: &str,
+    now: i64,
+) -> Result<(), AccountError> {
     let detail = format!("token_id={token_id}");
     let actor = account.actor();
     audit::append(
         &mut tx,
         &Event {
             actor: &actor,
-            action: "token.revoke",
+            action,
             detail: &detail,
             ..Default::default()
         },
@@ -97,7 +96,7 @@ pub async fn revoke_token(
     )
     .await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(())
 }
 
 /// The account behind a bearer token, if the token is live (not revoked,
