@@ -4,6 +4,9 @@
 //! seal with its 300 dpi picture) and, as the reference in the same run,
 //! with the ECDSA identity only.
 //!
+//! Each run starts from cold (the seal pictures' caches emptied), as a new
+//! `eseal seals provision` process does.
+//!
 //! Run: `cargo bench --bench provision` (SQLite; PostgreSQL too when
 //! `ESEAL_TEST_PG_URL` is set).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
@@ -22,6 +25,8 @@ async fn one_run(settings: Settings, with_sm2: bool) -> Duration {
     let inst = Installation::open(&settings).await.expect("open");
     let roster = Roster::parse(ROSTER).expect("roster");
     let national = inst.national().expect("font").filter(|_| with_sm2);
+    // From cold, as `eseal seals provision` runs: no seal drawn yet.
+    eseal::seal::picture::forget_drawn();
     let start = Instant::now();
     let r = registry::provision(
         &inst.store,
@@ -97,5 +102,21 @@ fn provision_563(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, provision_563);
+/// One seal's picture for its `SES_Seal` (42 mm at 300 dpi, PNG), the
+/// largest part of an SM2 identity's making.
+fn seal_picture(c: &mut Criterion) {
+    let font = eseal::font::shared().expect("font");
+    let mut g = c.benchmark_group("seal_picture");
+    g.bench_function("layout_and_png_42mm_300dpi", |b| {
+        b.iter(|| {
+            eseal::seal::SealAppearance::new(&font, "连云港市赣榆区青口镇繁荣社区居民委员会", None)
+                .expect("layout")
+                .to_png(42.0, 300.0)
+                .expect("png")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, provision_563, seal_picture);
 criterion_main!(benches);

@@ -105,6 +105,16 @@ echo "== verification: POST /api/v1/verify ($(stat -c %s "$WORK/doc.pdf") bytes,
 run_wrk verify verify
 echo "== time inside issuance (number, render, sign, timestamp, store; from /metrics):"
 curl -s http://127.0.0.1:18080/metrics | grep -E '^eseal_issuance_seconds_(sum|count)' || true
+echo "== where an approval's time goes (mean ms per phase, from /metrics):"
+curl -s http://127.0.0.1:18080/metrics | python3 -c '
+import re, sys
+sums, counts = {}, {}
+for line in sys.stdin:
+    m = re.match(r"eseal_approval_phase_seconds_(sum|count)\{phase=\"(\w+)\"\} ([\d.e+-]+)", line)
+    if m:
+        (sums if m.group(1) == "sum" else counts)[m.group(2)] = float(m.group(3))
+print("  ".join(f"{p} {1000 * sums[p] / counts[p]:.2f}" for p in sums if counts.get(p)))
+' || true
 echo "== server peak memory: $(awk '/VmHWM/{print $2, $3}' /proc/$SERVER/status)"
 echo "== documents stored: $("$BIN" audit verify | head -1)"
 python3 - "$WORK" <<'PY'

@@ -11,6 +11,7 @@ pub mod application;
 pub mod audit;
 pub mod cli;
 pub mod configuration;
+pub mod cpu_pool;
 pub mod crypto;
 pub mod document;
 pub mod domain;

@@ -33,11 +33,22 @@ pub struct LevelLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PhaseLabels {
+    /// A fixed phase name (see [`Metrics::approval_phase`]).
+    pub phase: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct VerdictLabels {
     pub verdict: String,
 }
 
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn fine_seconds() -> Histogram {
+    // 50 µs .. ~0.8 s.
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 15))
+}
 
 fn seconds() -> Histogram {
     // 1 ms .. ~16 s.
@@ -54,6 +65,7 @@ pub struct Metrics {
     pub issuance_seconds: HistogramFamily<LevelLabels>,
     pub verifications: Family<VerdictLabels, Counter>,
     pub verification_seconds: Histogram,
+    pub approval_phase_seconds: HistogramFamily<PhaseLabels>,
 }
 
 impl Metrics {
@@ -66,6 +78,8 @@ impl Metrics {
         let issuance_seconds: HistogramFamily<LevelLabels> = Family::new_with_constructor(seconds);
         let verifications = Family::<VerdictLabels, Counter>::default();
         let verification_seconds = seconds();
+        let approval_phase_seconds: HistogramFamily<PhaseLabels> =
+            Family::new_with_constructor(fine_seconds);
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -101,6 +115,11 @@ impl Metrics {
             "Verification latency",
             verification_seconds.clone(),
         );
+        registry.register(
+            "approval_phase_seconds",
+            "Where an approval's time goes: prepare, wait_seal, sign, wait_writer, record (through commit)",
+            approval_phase_seconds.clone(),
+        );
         Self {
             registry,
             requests,
@@ -110,7 +129,18 @@ impl Metrics {
             issuance_seconds,
             verifications,
             verification_seconds,
+            approval_phase_seconds,
         }
+    }
+
+    /// Record the time one phase of an approval took; `phase` is one of a
+    /// fixed set of names, never input.
+    pub fn approval_phase(&self, phase: &'static str, took: Duration) {
+        self.approval_phase_seconds
+            .get_or_create(&PhaseLabels {
+                phase: phase.to_string(),
+            })
+            .observe(took.as_secs_f64());
     }
 
     /// Record one issuance attempt.

@@ -251,6 +251,16 @@ async fn every_key_use_from_the_cli_is_audited_and_every_signed_output_is_on_rec
         assert_eq!(r.status(), reqwest::StatusCode::OK);
         let s: serde_json::Value = r.json().await.unwrap();
         assert_eq!(s["status"], "valid", "{s}");
+        // Its page names it in words, not by the stored kind.
+        let page = http
+            .get(format!("{}/v/{stamped_id}?c={code}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), reqwest::StatusCode::OK);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("加盖电子印章的文件"), "{page}");
+        assert!(page.contains(&number), "{page}");
         drop(server);
 
         // A signed output slipped into the registry without its seal.use

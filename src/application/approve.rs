@@ -61,10 +61,19 @@ pub async fn approve(
         document_id: Some(document_id.clone()),
     };
     let ctx = issuer.context();
+    let m = crate::metrics::metrics();
+    let mut t = std::time::Instant::now();
+    let mut phase = |name: &'static str| {
+        let now = std::time::Instant::now();
+        m.approval_phase(name, now - t);
+        t = now;
+    };
     let prepared = issuance::prepare(&ctx, &req).await?;
+    phase("prepare");
     // One issuance of this seal at a time in this process; then sign outside
     // any transaction and record briefly (see `issuance::numbering`).
     let _turn = issuer.turns.take(&a.seal_id).await;
+    phase("wait_seal");
     let mut attempts = 0;
     let (mut tx, issued, row, now) = loop {
         attempts += 1;
@@ -82,8 +91,10 @@ pub async fn approve(
             });
         }
         let draft = issuance::sign_draft(&ctx, &req, &prepared).await?;
+        phase("sign");
         let now = now_unix();
         let mut tx = store.begin_write().await?;
+        phase("wait_writer");
         if !apps::transition_with_document(
             &mut tx,
             id,

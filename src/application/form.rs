@@ -124,6 +124,15 @@ impl Catalog {
     pub fn kind(&self, kind: &str) -> Option<&KindSpec> {
         self.kinds.iter().find(|k| k.kind == kind)
     }
+    /// What a document of `kind` is called on pages: its template's title,
+    /// or for a PDF from outside stamped by `eseal sign` 加盖电子印章的文件.
+    pub fn title_of(&self, kind: &str) -> String {
+        match self.kind(kind) {
+            Some(k) => k.title.clone(),
+            None if kind == crate::issuance::SIGNED_FILE_KIND => "加盖电子印章的文件".into(),
+            None => kind.to_string(),
+        }
+    }
     /// Validate values for `kind` with the template's checks.
     pub fn validate(&self, kind: &str, values: &Value) -> Result<Filled, Vec<FieldError>> {
         match self.templates.get(kind) {

@@ -83,6 +83,9 @@ async fn integrate_batch(store: &Store) -> Result<Integrated, StoreError> {
     let mut n = size;
     let mut stopped_at = None;
     let mut integrated_last = tree.last_seq;
+    // Written together after the loop, a few hundred rows per statement.
+    let mut new_hashes: Vec<(i64, [u8; 32])> = Vec::new();
+    let mut new_leaves: Vec<(i64, i64)> = Vec::new();
     for e in &take {
         let leaf = match record_hash(e) {
             Some(h) if entry_hash(e) == e.hash => h,
@@ -100,10 +103,10 @@ async fn integrate_batch(store: &Store) -> Result<Integrated, StoreError> {
         let base = tlog::stored_hash_index(0, n);
         for (k, h) in new.into_iter().enumerate() {
             let idx = base + k as u64;
-            rows::insert_tree_hash(&mut tx, idx as i64, &h.0).await?;
+            new_hashes.push((idx as i64, h.0));
             hashes.0.insert(idx, h);
         }
-        rows::insert_leaf(&mut tx, n as i64, e.seq).await?;
+        new_leaves.push((n as i64, e.seq));
         if late.contains(&e.seq) {
             rows::delete_gap(&mut tx, e.seq).await?;
         } else {
@@ -115,6 +118,8 @@ async fn integrate_batch(store: &Store) -> Result<Integrated, StoreError> {
         }
         n += 1;
     }
+    rows::insert_tree_hashes(&mut tx, &new_hashes).await?;
+    rows::insert_leaves(&mut tx, &new_leaves).await?;
     if n > size {
         let root = tlog::tree_hash(n, &hashes)
             .map_err(|err| StoreError::Corrupt(format!("audit tree: {err}")))?;

@@ -78,6 +78,11 @@ impl<K: Eq + Hash + Clone, V> Bounded<K, V> {
         Ok(v)
     }
 
+    /// Forget every entry.
+    pub(crate) fn clear(&self) {
+        self.lock().map.clear();
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.lock().map.len()

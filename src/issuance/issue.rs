@@ -445,9 +445,9 @@ async fn sign_draft_inner(
         },
         tsa: ctx.tsa.clone(),
     };
-    let (pdf, signed_digest) = tokio::task::spawn_blocking(move || run_job(job))
+    let (pdf, signed_digest) = crate::cpu_pool::run(move || run_job(job))
         .await
-        .map_err(|e| IssueError::Interrupted(e.to_string()))??;
+        .map_err(|e| IssueError::Interrupted(e.0))??;
     let pdf_sha256 = hex::encode(crate::crypto::sha256(&pdf));
     let cert_serial_hex = crate::pki::CertInfo::parse(&material.cert_der)
         .map_err(RegistryError::from)?

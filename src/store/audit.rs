@@ -221,16 +221,52 @@ pub async fn set_tree(tx: &mut sqlx::Transaction<'_, Any>, t: &TreeRow) -> Resul
     Ok(())
 }
 
-pub async fn insert_leaf(
+/// Rows per multi-row INSERT (two parameters each: far below SQLite's and
+/// PostgreSQL's parameter limits).
+const ROWS_PER_INSERT: usize = 400;
+
+/// `INSERT INTO table (a, b) VALUES ($1, $2), ($3, $4), ...` for `n` rows.
+fn insert_pairs_sql(table_and_columns: &str, n: usize) -> String {
+    let values: Vec<String> = (0..n)
+        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+        .collect();
+    format!(
+        "INSERT INTO {table_and_columns} VALUES {}",
+        values.join(", ")
+    )
+}
+
+/// Insert leaves (leaf_index, seq), a few hundred per statement: the
+/// integrator holds the writer while it does, so one statement per leaf
+/// (a round trip each) would stall every issuance behind it.
+pub async fn insert_leaves(
     tx: &mut sqlx::Transaction<'_, Any>,
-    leaf_index: i64,
-    seq: i64,
+    leaves: &[(i64, i64)],
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit_leaves (leaf_index, seq) VALUES ($1, $2)")
-        .bind(leaf_index)
-        .bind(seq)
-        .execute(&mut **tx)
-        .await?;
+    for chunk in leaves.chunks(ROWS_PER_INSERT) {
+        let sql = insert_pairs_sql("audit_leaves (leaf_index, seq)", chunk.len());
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (leaf_index, seq) in chunk {
+            q = q.bind(*leaf_index).bind(*seq);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Insert tree hashes (index, hash), a few hundred per statement.
+pub async fn insert_tree_hashes(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    hashes: &[(i64, [u8; 32])],
+) -> Result<(), StoreError> {
+    for chunk in hashes.chunks(ROWS_PER_INSERT) {
+        let sql = insert_pairs_sql("audit_tree_hashes (idx, hash)", chunk.len());
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (idx, hash) in chunk {
+            q = q.bind(*idx).bind(hash.to_vec());
+        }
+        q.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -304,19 +340,6 @@ pub async fn tree_hashes<'e, E: Executor<'e, Database = Any>>(
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::from)
-}
-
-pub async fn insert_tree_hash(
-    tx: &mut sqlx::Transaction<'_, Any>,
-    idx: i64,
-    hash: &[u8],
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit_tree_hashes (idx, hash) VALUES ($1, $2)")
-        .bind(idx)
-        .bind(hash.to_vec())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// A timestamp of the tree: the root of its first `size` leaves.

@@ -142,7 +142,7 @@ async fn verify(State(state): State<AppState>, req: Request) -> Result<Response,
     let document = v.record.as_ref().map(|d| {
         context! {
             number => d.number,
-            kind => state.catalog().kind(&d.kind).map_or_else(|| d.kind.clone(), |k| k.title.clone()),
+            kind => state.catalog().title_of(&d.kind),
             holder => d.holder,
             status => if d.status == DocumentState::Voided { "已作废" } else { "有效" },
             voided => d.status == DocumentState::Voided,
@@ -189,10 +189,7 @@ async fn landing(
 ) -> Result<Response, PageError> {
     let d = code_lookup::document(&state, &client, &id, &q.c).await?;
     let (name, id_number) = masked_applicant(&d.fields_json);
-    let kind = state
-        .catalog()
-        .kind(&d.kind)
-        .map_or_else(|| d.kind.clone(), |k| k.title.clone());
+    let kind = state.catalog().title_of(&d.kind);
     let html = render(
         "landing.html",
         context! {
