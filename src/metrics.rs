@@ -172,7 +172,7 @@ impl Metrics {
     pub fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
         self.requests
             .get_or_create(&RequestLabels {
-                method: method.to_string(),
+                method: method_label(method).to_string(),
                 route: route.to_string(),
                 status,
             })
@@ -191,6 +191,16 @@ impl Metrics {
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
     }
+}
+
+/// A request method as a label: a standard method, or `other`. The client
+/// chooses the method, so a series per distinct one would let anyone grow
+/// the metrics without bound.
+pub fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("other")
 }
 
 /// The process's metrics.

@@ -32,6 +32,8 @@ pub struct FieldView {
     pub required: bool,
     pub choices: Vec<String>,
     pub max_len: Option<usize>,
+    /// A text area: the only fields that may hold line breaks.
+    pub multi_line: bool,
     /// An example value (also the form's placeholder).
     pub example: String,
     /// For lists: the fields of one item.
@@ -48,6 +50,7 @@ impl FieldView {
             required: f.required,
             choices: f.choices.clone(),
             max_len: f.max_len,
+            multi_line: f.multi_line(),
             example: f.example.clone(),
             item_fields: f.item_fields.iter().map(Self::of).collect(),
         }

@@ -301,8 +301,8 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
         // The public example key, where later commands look by default.
         let key = settings.data_dir.join("master.key");
         if !key.exists() {
-            std::fs::create_dir_all(&settings.data_dir)?;
-            std::fs::write(&key, DEMO_MASTER_KEY)?;
+            crate::configuration::data_dir::create_dir(&settings.data_dir)?;
+            crate::configuration::data_dir::write_file(&key, DEMO_MASTER_KEY)?;
         }
         settings.master_key_file = Some(key);
     }

@@ -75,20 +75,7 @@ pub struct InitReport {
 }
 
 fn write_private_file(path: &std::path::Path, contents: &[u8]) -> Result<(), InstallationError> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| InstallationError::Io(format!("{}: {e}", path.display())))?;
-    f.write_all(contents)
-        .map_err(|e| InstallationError::Io(format!("{}: {e}", path.display())))?;
-    f.sync_all()
+    super::data_dir::write_file(path, contents)
         .map_err(|e| InstallationError::Io(format!("{}: {e}", path.display())))
 }
 
@@ -104,9 +91,20 @@ impl Installation {
             return Err(InstallationError::AlreadyInitialised(dir_name));
         }
         let created_dir = !dir.exists();
-        std::fs::create_dir_all(dir)
+        super::data_dir::create_dir(dir)
             .map_err(|e| InstallationError::Io(format!("{dir_name}: {e}")))?;
-        let result = Self::init_inner(settings).await;
+        // The database file exists, 0600, before SQLite opens it (its -wal
+        // and -shm files take its mode).
+        let result = match settings.database_url {
+            None => super::data_dir::create_file(&db_file)
+                .map(drop)
+                .map_err(|e| InstallationError::Io(format!("{}: {e}", db_file.display()))),
+            Some(_) => Ok(()),
+        };
+        let result = match result {
+            Ok(()) => Self::init_inner(settings).await,
+            Err(e) => Err(e),
+        };
         if result.is_err() {
             // Leave the data dir as it was.
             if settings.database_url.is_none() {
@@ -187,6 +185,15 @@ impl Installation {
             return Err(InstallationError::NotInitialised(
                 settings.data_dir.display().to_string(),
             ));
+        }
+        if settings.data_dir.is_dir() {
+            // An older installation may have left them readable by others.
+            let changed = super::data_dir::make_private(&settings.data_dir).map_err(|e| {
+                InstallationError::Io(format!("{}: {e}", settings.data_dir.display()))
+            })?;
+            for path in changed {
+                tracing::warn!(path = %path.display(), "permissions tightened: readable by the service's user only");
+            }
         }
         let store = Store::connect(&settings.database_url()).await?;
         let load = |kind| {

@@ -12,6 +12,7 @@
 //! [`installation`] opens what the settings point at (database, signing
 //! core, PKI) as one [`installation::Installation`].
 
+pub mod data_dir;
 pub mod installation;
 
 use std::collections::BTreeMap;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::template::{FieldKind, FieldSpec, Template};
+use super::template::{DEFAULT_TEXT_MAX, FieldKind, FieldSpec, Template};
 use crate::domain::{
     Address, Area, BoundedText, CivilDate, DateRange, IdNumber, PersonName, Phone,
 };
@@ -26,8 +26,6 @@ pub struct Filled {
     pub text: BTreeMap<String, String>,
     pub json: Value,
 }
-
-const DEFAULT_TEXT_MAX: usize = 100;
 
 fn err(f: &FieldSpec, message: impl Into<String>) -> FieldError {
     FieldError {
@@ -69,7 +67,7 @@ fn check_scalar(f: &FieldSpec, raw: &str) -> Result<(String, String), String> {
             (v.as_str().to_string(), v.as_str().to_string())
         }
         FieldKind::Text => {
-            let v = BoundedText::parse(raw, f.max_len.unwrap_or(DEFAULT_TEXT_MAX))?;
+            let v = BoundedText::parse(raw, f.max_len.unwrap_or(DEFAULT_TEXT_MAX), f.multi_line())?;
             (v.as_str().to_string(), v.as_str().to_string())
         }
         FieldKind::Choice => {

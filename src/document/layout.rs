@@ -45,6 +45,19 @@ fn tokens(s: &str) -> Vec<String> {
     out
 }
 
+/// The longest head of `tok` (at least one character) that fits `avail`,
+/// and the rest.
+fn split_to_fit(font: &FontBook, tok: &str, size: f32, avail: f32) -> (String, String) {
+    let mut end = tok.chars().next().map_or(0, char::len_utf8);
+    for (at, c) in tok.char_indices().skip(1) {
+        if width(font, &tok[..at + c.len_utf8()], size) > avail + 0.01 {
+            break;
+        }
+        end = at + c.len_utf8();
+    }
+    (tok[..end].to_string(), tok[end..].to_string())
+}
+
 /// Break a paragraph into justified lines of `max_width` points at `size`,
 /// the first indented by `first_indent`.
 pub fn paragraph(
@@ -54,13 +67,22 @@ pub fn paragraph(
     max_width: f32,
     first_indent: f32,
 ) -> Vec<Line> {
-    let toks = tokens(text);
-    let widths: Vec<f32> = toks.iter().map(|t| width(font, t, size)).collect();
+    let mut toks = tokens(text);
+    let mut widths: Vec<f32> = toks.iter().map(|t| width(font, t, size)).collect();
     let mut lines = Vec::new();
     let mut i = 0;
     let mut indent = first_indent;
     while i < toks.len() {
         let avail = max_width - indent;
+        // A run too wide for a whole line (a long Latin word, a URL) is
+        // broken where the line ends: it must never leave the page.
+        if widths[i] > avail + 0.01 && toks[i].chars().count() > 1 {
+            let (head, tail) = split_to_fit(font, &toks[i], size, avail);
+            widths[i] = width(font, &head, size);
+            toks[i] = head;
+            widths.insert(i + 1, width(font, &tail, size));
+            toks.insert(i + 1, tail);
+        }
         let mut w = 0.0;
         let mut j = i;
         while j < toks.len() && (w + widths[j] <= avail + 0.01 || j == i) {

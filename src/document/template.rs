@@ -71,6 +71,17 @@ fn yes() -> bool {
     true
 }
 
+/// The longest a text field is when its template gives no `max_len`.
+pub const DEFAULT_TEXT_MAX: usize = 100;
+
+impl FieldSpec {
+    /// A text field long enough to span lines (a text area on the form):
+    /// the only kind of field that may hold line breaks.
+    pub fn multi_line(&self) -> bool {
+        self.kind == FieldKind::Text && self.max_len.unwrap_or(DEFAULT_TEXT_MAX) > 60
+    }
+}
+
 /// A document kind.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Template {

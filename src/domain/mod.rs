@@ -12,6 +12,7 @@ mod records;
 mod seal_id;
 mod seal_level;
 pub mod state;
+pub mod text;
 
 pub use calendar::{CivilDate, DateRange, now_unix};
 pub use document_number::{DocumentNumber, number_prefix};

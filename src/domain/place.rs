@@ -40,7 +40,10 @@ impl Address {
         if !(4..=80).contains(&n) {
             return Err("地址应为4至80个字".into());
         }
-        if s.chars().any(|c| c.is_control() || "<>{}\\".contains(c)) {
+        if let Some(m) = super::text::refused(s, false) {
+            return Err(m.into());
+        }
+        if s.chars().any(|c| "<>{}\\".contains(c)) {
             return Err("地址含有不允许的字符".into());
         }
         Ok(Self(s.to_string()))
@@ -51,13 +54,22 @@ impl Address {
     }
 }
 
-/// Free text with a length bound and no control characters.
+/// Free text with a length bound and no control characters; line breaks
+/// only if `multi_line` (the lines are joined).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundedText(String);
 
 impl BoundedText {
-    pub fn parse(s: &str, max_chars: usize) -> Result<Self, String> {
+    pub fn parse(s: &str, max_chars: usize, multi_line: bool) -> Result<Self, String> {
+        let s = super::text::normalise_line_breaks(s);
         let s = s.trim();
+        if let Some(m) = super::text::refused(s, multi_line) {
+            return Err(m.into());
+        }
+        // A text area's lines run on as one paragraph on the certificate
+        // (as a template's own lines do).
+        let joined: String = s.lines().map(str::trim).collect();
+        let s = joined.as_str();
         let n = s.chars().count();
         if n == 0 {
             return Err("不能为空".into());
@@ -65,7 +77,7 @@ impl BoundedText {
         if n > max_chars {
             return Err(format!("最多{max_chars}个字，当前{n}个字"));
         }
-        if s.chars().any(|c| c.is_control() && c != '\n') || s.contains(['{', '}']) {
+        if s.contains(['{', '}']) {
             return Err("含有不允许的字符".into());
         }
         Ok(Self(s.to_string()))
@@ -93,14 +105,14 @@ mod tests {
     fn addresses_and_text() {
         assert!(Address::parse("青口镇繁荣社区三组18号").is_ok());
         assert!(Address::parse("三组").unwrap_err().contains("4至80"));
-        assert!(BoundedText::parse("小吃", 10).is_ok());
+        assert!(BoundedText::parse("小吃", 10, false).is_ok());
         assert!(
-            BoundedText::parse("一二三四五六", 5)
+            BoundedText::parse("一二三四五六", 5, false)
                 .unwrap_err()
                 .contains("最多5个字")
         );
         assert!(
-            BoundedText::parse("  ", 5)
+            BoundedText::parse("  ", 5, false)
                 .unwrap_err()
                 .contains("不能为空")
         );

@@ -31,10 +31,10 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure over https.
-pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
-    let s = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}; Max-Age={max_age}");
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict (`Secure` is added over
+/// https by [`super::edge_headers::secure_cookies`], which knows the request).
+pub fn set_cookie(_state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let s = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
     // Names and values are URL-safe base64 or fixed ASCII, always valid header text.
     HeaderValue::from_str(&s).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }

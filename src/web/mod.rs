@@ -11,6 +11,7 @@ mod auth;
 mod client;
 mod code_lookup;
 mod download;
+mod edge_headers;
 mod error;
 mod health;
 mod limits;
@@ -19,6 +20,7 @@ mod pages;
 pub(crate) mod pki;
 mod serve;
 mod state;
+mod text_input;
 pub mod verification;
 
 use std::future::Future;
@@ -93,6 +95,17 @@ pub fn router(state: AppState, body_timeout: std::time::Duration) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(edge_headers::checked_request_id))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            edge_headers::secure_cookies,
+        ))
+        // Pages and JSON carry personal data: nothing is cached unless a
+        // route says otherwise (certificates and CRLs are public).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -46,7 +46,9 @@ pub struct AppState(Arc<Inner>);
 /// The contents of [`AppState`].
 pub struct Inner {
     pub services: Services,
-    pub(crate) secure_cookies: bool,
+    /// Served at an https URL (`public_url` at serve time, not the one
+    /// fixed at `init`): every cookie is `Secure`.
+    pub(crate) served_over_https: bool,
     /// Rate limits, counted in the database.
     pub(crate) limits: limits::Limits,
     /// Peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
@@ -76,10 +78,9 @@ impl AppState {
             0 => crate::admission::cores(),
             n => n,
         };
-        let secure_cookies = services.public_url.starts_with("https://");
         Self(Arc::new(Inner {
             services,
-            secure_cookies,
+            served_over_https: settings.public_url.starts_with("https://"),
             limits: limits::Limits::from_settings(settings),
             trusted_proxies: settings.trusted_proxies.clone(),
             verify_slots: verification::slots(settings.verify_concurrency),

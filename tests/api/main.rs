@@ -11,6 +11,7 @@ mod applications;
 mod audit_chain;
 mod auth;
 mod crl_schedule;
+mod edge_details;
 mod flood;
 mod health;
 mod login_bounds;

@@ -6,7 +6,6 @@ mod resident;
 mod session;
 mod verify;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -15,25 +14,28 @@ use utoipa::OpenApi;
 
 use super::{ApiError, AppState};
 
-/// `Json<T>` whose rejections are [`ApiError`]s (JSON, stable codes).
+/// `Json<T>` whose rejections are [`ApiError`]s (JSON, stable codes); every
+/// string in the body is checked for control characters first
+/// ([`crate::web::text_input`]).
 pub struct ApiJson<T>(pub T);
 
-impl<T, S> FromRequest<S> for ApiJson<T>
-where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
-    S: Send + Sync,
-{
+impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Self(v)),
-            Err(r) => Err(match r.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-                _ => ApiError::bad_request("invalid_json", "请求内容不是所需格式的 JSON"),
-            }),
-        }
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let bad_json = || ApiError::bad_request("invalid_json", "请求内容不是所需格式的 JSON");
+        let v = match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(v)) => v,
+            Err(r) => {
+                return Err(match r.status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+                    _ => bad_json(),
+                });
+            }
+        };
+        crate::web::text_input::check_json(state.catalog(), &v)?;
+        serde_json::from_value(v).map(Self).map_err(|_| bad_json())
     }
 }
 

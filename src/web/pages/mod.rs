@@ -10,8 +10,7 @@ mod verify;
 pub use user::PageUser;
 
 use axum::Router;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, FromRequest, Request};
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::Environment;
@@ -139,28 +138,33 @@ impl IntoResponse for PageError {
     }
 }
 
-/// `Form<T>` whose rejections are [`PageError`]s.
+/// `Form<T>` whose rejections are [`PageError`]s; every name and value is
+/// checked for control characters first ([`crate::web::text_input`]).
 pub struct PageForm<T>(pub T);
 
-impl<T, S> FromRequest<S> for PageForm<T>
-where
-    Form<T>: FromRequest<S, Rejection = FormRejection>,
-    S: Send + Sync,
-{
+impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for PageForm<T> {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        match Form::<T>::from_request(req, state).await {
-            Ok(Form(v)) => Ok(Self(v)),
-            Err(r) => Err(PageError(match r.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-                _ => ApiError::bad_request(
-                    "invalid_form",
-                    "表单内容不完整或格式不正确，请返回重新填写",
-                ),
-            })),
-        }
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, PageError> {
+        let bad_form = || {
+            PageError(ApiError::bad_request(
+                "invalid_form",
+                "表单内容不完整或格式不正确，请返回重新填写",
+            ))
+        };
+        let axum::extract::RawForm(bytes) = axum::extract::RawForm::from_request(req, state)
+            .await
+            .map_err(|r| match r.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => PageError(ApiError::PayloadTooLarge),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => PageError(ApiError::UnsupportedMediaType),
+                _ => bad_form(),
+            })?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| bad_form())?;
+        crate::web::text_input::check_form(state.catalog(), &pairs).map_err(PageError)?;
+        serde_urlencoded::from_bytes(&bytes)
+            .map(Self)
+            .map_err(|_| bad_form())
     }
 }
 
