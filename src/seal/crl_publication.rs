@@ -214,34 +214,26 @@ async fn revoked_entries(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     which: CrlIssuer,
 ) -> Result<Vec<RevokedEntry>, StoreError> {
-    match which {
+    // (serial, revoked at, created at, reason) of either kind of seal cert.
+    let rows: Vec<(String, Option<i64>, i64, Option<String>)> = match which {
         CrlIssuer::SealCa => seals::revoked_certs(&mut **tx)
             .await?
-            .iter()
-            .map(|c| {
-                revoked_entry((
-                    &c.serial_hex,
-                    c.revoked_at,
-                    c.created_at,
-                    c.revoke_reason.as_deref(),
-                ))
-            })
+            .into_iter()
+            .map(|c| (c.serial_hex, c.revoked_at, c.created_at, c.revoke_reason))
             .collect(),
         CrlIssuer::Sm2SealCa => seal_sm2::revoked(&mut **tx)
             .await?
-            .iter()
-            .map(|c| {
-                revoked_entry((
-                    &c.serial_hex,
-                    c.revoked_at,
-                    c.created_at,
-                    c.revoke_reason.as_deref(),
-                ))
-            })
+            .into_iter()
+            .map(|c| (c.serial_hex, c.revoked_at, c.created_at, c.revoke_reason))
             .collect(),
         // The root's CRL lists no seal certs (it covers the seal CA and TSA).
-        CrlIssuer::Root => Ok(Vec::new()),
-    }
+        CrlIssuer::Root => Vec::new(),
+    };
+    rows.iter()
+        .map(|(serial, revoked_at, created_at, reason)| {
+            revoked_entry((serial, *revoked_at, *created_at, reason.as_deref()))
+        })
+        .collect()
 }
 
 /// Re-sign, inside a revocation's transaction, the seal CA's CRL and (with
