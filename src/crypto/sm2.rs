@@ -24,6 +24,15 @@ pub fn sm3(data: &[u8]) -> [u8; 32] {
     sm3::Sm3::digest(data).into()
 }
 
+/// SM3 of the concatenation of `parts`.
+pub fn sm3_parts(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = sm3::Sm3::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
 /// Verify an SM2-with-SM3 DER signature over `message` with a SEC1 public
 /// key, using the default user ID.
 pub fn verify_sm2(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {

@@ -6,7 +6,8 @@
 //! hash and a salt as long as the hash, as ring verifies it), ECDSA P-256 and
 //! P-384 with SHA-256/384, Ed25519. The caller passes the *message*: ring
 //! hashes it itself, which is also what CMS needs (the DER signed
-//! attributes, or the content when there are none).
+//! attributes, or the content when there are none). SM2 with SM3 (GB/T
+//! 32918, the default user ID) goes through RustCrypto's `sm2` ([`super::sm2`]).
 
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 
@@ -16,6 +17,8 @@ pub enum HashAlg {
     Sha256,
     Sha384,
     Sha512,
+    /// SM3 (GB/T 32905).
+    Sm3,
 }
 
 impl HashAlg {
@@ -24,6 +27,7 @@ impl HashAlg {
             HashAlg::Sha256 => "SHA-256",
             HashAlg::Sha384 => "SHA-384",
             HashAlg::Sha512 => "SHA-512",
+            HashAlg::Sm3 => "SM3",
         }
     }
     pub fn output_len(self) -> usize {
@@ -31,20 +35,25 @@ impl HashAlg {
             HashAlg::Sha256 => 32,
             HashAlg::Sha384 => 48,
             HashAlg::Sha512 => 64,
+            HashAlg::Sm3 => 32,
         }
     }
-    fn ring(self) -> &'static ring::digest::Algorithm {
+    fn ring(self) -> Option<&'static ring::digest::Algorithm> {
         match self {
-            HashAlg::Sha256 => &ring::digest::SHA256,
-            HashAlg::Sha384 => &ring::digest::SHA384,
-            HashAlg::Sha512 => &ring::digest::SHA512,
+            HashAlg::Sha256 => Some(&ring::digest::SHA256),
+            HashAlg::Sha384 => Some(&ring::digest::SHA384),
+            HashAlg::Sha512 => Some(&ring::digest::SHA512),
+            HashAlg::Sm3 => None,
         }
     }
 }
 
 /// The digest of the concatenation of `parts`.
 pub fn digest_parts(alg: HashAlg, parts: &[&[u8]]) -> Vec<u8> {
-    let mut c = ring::digest::Context::new(alg.ring());
+    let Some(ring_alg) = alg.ring() else {
+        return super::sm2::sm3_parts(parts).to_vec();
+    };
+    let mut c = ring::digest::Context::new(ring_alg);
     for p in parts {
         c.update(p);
     }
@@ -56,6 +65,8 @@ pub fn digest_parts(alg: HashAlg, parts: &[&[u8]]) -> Vec<u8> {
 pub enum Curve {
     P256,
     P384,
+    /// The SM2 curve (GB/T 32918.5).
+    Sm2,
 }
 
 /// A signature scheme with its parameters.
@@ -65,6 +76,8 @@ pub enum SignatureAlg {
     RsaPss(HashAlg),
     Ecdsa(Curve, HashAlg),
     Ed25519,
+    /// SM2 with SM3 over `Z || message`, the default user ID.
+    Sm2Sm3,
 }
 
 impl SignatureAlg {
@@ -74,6 +87,7 @@ impl SignatureAlg {
             SignatureAlg::RsaPss(h) => format!("RSASSA-PSS with {}", h.name()),
             SignatureAlg::Ecdsa(c, h) => format!("ECDSA {c:?} with {}", h.name()),
             SignatureAlg::Ed25519 => "Ed25519".into(),
+            SignatureAlg::Sm2Sm3 => "SM2 with SM3".into(),
         }
     }
 }
@@ -116,6 +130,18 @@ fn ring_alg(alg: SignatureAlg) -> Result<&'static dyn VerificationAlgorithm, Alg
         SignatureAlg::Ecdsa(Curve::P256, Sha384) => &signature::ECDSA_P256_SHA384_ASN1,
         SignatureAlg::Ecdsa(Curve::P384, Sha256) => &signature::ECDSA_P384_SHA256_ASN1,
         SignatureAlg::Ecdsa(Curve::P384, Sha384) => &signature::ECDSA_P384_SHA384_ASN1,
+        SignatureAlg::Ecdsa(Curve::Sm2, _) | SignatureAlg::Ecdsa(_, Sm3) | SignatureAlg::Sm2Sm3 => {
+            return Err(AlgorithmError::Unsupported(format!(
+                "{} (SM2 signs only with SM3, as sm2-with-sm3)",
+                alg.name()
+            )));
+        }
+        SignatureAlg::RsaPkcs1(Sm3) | SignatureAlg::RsaPss(Sm3) => {
+            return Err(AlgorithmError::Unsupported(format!(
+                "{} (RSA with SM3 is not verified here)",
+                alg.name()
+            )));
+        }
         SignatureAlg::Ecdsa(_, Sha512) => {
             return Err(AlgorithmError::Unsupported(format!(
                 "{} (no well-kept verifier for ECDSA with SHA-512 here)",
@@ -144,6 +170,19 @@ pub fn verify_signature(
         }
         (SignatureAlg::Ecdsa(c, _), PublicKey::Ec { curve, point }) if c == curve => point,
         (SignatureAlg::Ed25519, PublicKey::Ed25519(k)) => k,
+        (
+            SignatureAlg::Sm2Sm3,
+            PublicKey::Ec {
+                curve: Curve::Sm2,
+                point,
+            },
+        ) => {
+            return if super::sm2::verify_sm2(point, message, sig) {
+                Ok(())
+            } else {
+                Err(AlgorithmError::BadSignature)
+            };
+        }
         _ => return Err(AlgorithmError::KeyMismatch),
     };
     UnparsedPublicKey::new(ring_alg(alg)?, raw)

@@ -50,6 +50,26 @@ pub fn signed_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> Re
     )
 }
 
+/// Could the key in `spki` have made a signature under `alg`? The SM2
+/// hierarchy has the same names as the ECDSA one (a seal's two certs have
+/// one subject), so an issuer found by name may be the other hierarchy's:
+/// an SM2 key never signs ECDSA and a P-256 key never signs sm2-with-sm3,
+/// and such a pair is simply not issuer and issued.
+pub fn key_fits(spki: &[u8], alg: &AlgorithmIdentifier<'_>) -> bool {
+    let sm2_alg = {
+        let o = alg.algorithm.as_bytes();
+        o == oids::SM2_WITH_SM3.as_bytes() || o == oids::SM2_SIGN.as_bytes()
+    };
+    let sm2_key = matches!(
+        super::cms::algorithms::public_key(spki),
+        Ok(crypto::PublicKey::Ec {
+            curve: crypto::Curve::Sm2,
+            ..
+        })
+    );
+    sm2_alg == sm2_key
+}
+
 /// The parameters of an X.509 AlgorithmIdentifier as a CMS TLV (only
 /// RSASSA-PSS has any that matter).
 fn params<'a>(alg: &'a AlgorithmIdentifier<'a>) -> Option<Tlv<'a>> {
@@ -138,7 +158,9 @@ pub fn build(
             let Ok((_, anchor)) = X509Certificate::from_der(a) else {
                 continue;
             };
-            if anchor.subject().as_raw() != cur.issuer().as_raw() {
+            if anchor.subject().as_raw() != cur.issuer().as_raw()
+                || !key_fits(anchor.public_key().raw, &cur.signature_algorithm)
+            {
                 continue;
             }
             match signed_by(&cur, &anchor) {
@@ -170,6 +192,7 @@ pub fn build(
             };
             if cand.subject().as_raw() != cur.issuer().as_raw()
                 || out.path.iter().any(|p| p.as_slice() == c)
+                || !key_fits(cand.public_key().raw, &cur.signature_algorithm)
             {
                 continue;
             }
@@ -192,6 +215,7 @@ pub fn build(
             }
             None => {
                 let self_signed = cur.subject().as_raw() == cur.issuer().as_raw()
+                    && key_fits(cur.public_key().raw, &cur.signature_algorithm)
                     && signed_by(&cur, &cur) == Ok(true);
                 if bad_signature {
                     out.status = ChainStatus::Invalid;

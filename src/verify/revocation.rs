@@ -42,7 +42,9 @@ pub fn check(path: &[Vec<u8>], crls: &[(&[u8], bool)], signing_time: i64) -> Rev
                 bad_crl = true;
                 continue;
             };
-            if crl.issuer().as_raw() != cert.issuer().as_raw() {
+            if crl.issuer().as_raw() != cert.issuer().as_raw()
+                || !super::chain::key_fits(issuer_key, &crl.signature_algorithm)
+            {
                 continue;
             }
             let sig_ok = super::chain::verify_cached(

@@ -13,6 +13,7 @@ pub fn hash_alg(oid: &[u8]) -> Result<HashAlg, CmsError> {
         o if o == oids::SHA256.as_bytes() => Ok(HashAlg::Sha256),
         o if o == oids::SHA384.as_bytes() => Ok(HashAlg::Sha384),
         o if o == oids::SHA512.as_bytes() => Ok(HashAlg::Sha512),
+        o if o == oids::SM3.as_bytes() => Ok(HashAlg::Sm3),
         o if o == oids::SHA1.as_bytes() => Err(CmsError::Weak("SHA-1")),
         o if o == oids::MD5.as_bytes() => Err(CmsError::Weak("MD5")),
         _ => Err(CmsError::Unsupported("digest algorithm".into())),
@@ -39,6 +40,13 @@ pub fn signature_alg(
         _ => None,
     };
     let ecdsa = |h: HashAlg| {
+        if curve == Some(Curve::Sm2) {
+            return if h == HashAlg::Sm3 {
+                Ok(SignatureAlg::Sm2Sm3)
+            } else {
+                Err(CmsError::Unsupported(format!("SM2 with {}", h.name())))
+            };
+        }
         curve
             .map(|c| SignatureAlg::Ecdsa(c, h))
             .ok_or(CmsError::Unsupported(
@@ -66,6 +74,13 @@ pub fn signature_alg(
         ecdsa(HashAlg::Sha512)
     } else if o(&oids::ED25519) {
         Ok(SignatureAlg::Ed25519)
+    } else if o(&oids::SM2_WITH_SM3) || o(&oids::SM2_SIGN) {
+        match curve {
+            Some(Curve::Sm2) => Ok(SignatureAlg::Sm2Sm3),
+            _ => Err(CmsError::Unsupported(
+                "sm2-with-sm3 with a key not on the SM2 curve".into(),
+            )),
+        }
     } else if o(&oids::SHA1_WITH_RSA) || o(&oids::ECDSA_SHA1) {
         Err(CmsError::Weak("SHA-1"))
     } else if o(&oids::MD5_WITH_RSA) {
@@ -147,6 +162,7 @@ pub fn public_key(spki: &[u8]) -> Result<PublicKey<'_>, CmsError> {
         let curve = match param {
             Some(c) if c == oids::P256.as_bytes() => Curve::P256,
             Some(c) if c == oids::P384.as_bytes() => Curve::P384,
+            Some(c) if c == oids::SM2_CURVE.as_bytes() => Curve::Sm2,
             Some(c) if c == oids::P521.as_bytes() => {
                 return Err(CmsError::Unsupported(
                     "ECDSA P-521 (no well-kept verifier in use here)".into(),

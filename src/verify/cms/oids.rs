@@ -38,3 +38,10 @@ pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
 pub const SHA384_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
 pub const SHA512_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
 pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
+/// SM3 (GB/T 32905).
+pub const SM3: Oid = Oid::new_unwrap("1.2.156.10197.1.401");
+/// sm2-with-sm3 (GB/T 33560).
+pub const SM2_WITH_SM3: Oid = Oid::new_unwrap("1.2.156.10197.1.501");
+/// The SM2 curve, and sm2sign (some CMS signers name the key, not the scheme).
+pub const SM2_CURVE: Oid = Oid::new_unwrap("1.2.156.10197.1.301");
+pub const SM2_SIGN: Oid = Oid::new_unwrap("1.2.156.10197.1.301.1");
