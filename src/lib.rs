@@ -18,6 +18,7 @@ pub mod domain;
 pub mod font;
 pub mod issuance;
 pub mod metrics;
+pub mod ofd;
 pub mod pades;
 pub mod pdf;
 pub mod pki;

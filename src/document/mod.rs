@@ -10,12 +10,14 @@
 pub(crate) mod cache;
 pub mod fields;
 pub mod layout;
+mod ofd;
 mod page;
 mod pdf;
 mod qr;
 pub mod template;
 
 pub use fields::{FieldError, Filled, sample, validate};
+pub use ofd::RenderedOfd;
 pub use pdf::render_pdf;
 pub use template::{FieldKind, FieldSpec, Template, TemplateError, Templates};
 
@@ -72,6 +74,25 @@ pub enum RenderError {
     Fields(Vec<FieldError>),
     #[error(transparent)]
     Font(#[from] FontError),
+    #[error("writing the OFD package: {0}")]
+    Ofd(String),
     #[error("seal level {level} may not issue {kind}")]
     LevelNotAllowed { level: SealLevel, kind: String },
+}
+
+/// Render `template` as both PDF and OFD from one layout: the same text in
+/// the same places, the same QR code, the seal's place reserved in both
+/// (the PDF's signature widget, the OFD's stamp annotation).
+pub fn render_pdf_and_ofd(
+    font: &crate::font::FontBook,
+    template: &Template,
+    filled: &Filled,
+    seal: &SealView,
+    issue_time: time::OffsetDateTime,
+    meta: &DocumentMeta,
+) -> Result<(Rendered, RenderedOfd), RenderError> {
+    let page = page::lay_out(font, template, filled, seal, issue_time, meta)?;
+    let pdf = pdf::write(font, template, seal, issue_time, meta, &page)?;
+    let ofd = ofd::write(font, template, seal, issue_time, meta, &page)?;
+    Ok((pdf, ofd))
 }

@@ -8,6 +8,29 @@ pub(crate) struct Qr {
     pub(crate) dark: Vec<bool>,
 }
 
+impl Qr {
+    /// The runs of dark modules, row by row: (row, first column, column
+    /// after the last). Writers draw each run as one rectangle.
+    pub(crate) fn dark_runs(&self) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        for row in 0..self.width {
+            let mut col = 0;
+            while col < self.width {
+                if self.dark[row * self.width + col] {
+                    let start = col;
+                    while col < self.width && self.dark[row * self.width + col] {
+                        col += 1;
+                    }
+                    out.push((row, start, col));
+                } else {
+                    col += 1;
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The QR code of `url` (level M), as `QrCode::with_error_correction_level`
 /// makes it: the same version, data and mask. Only the choice of mask is
 /// done here: the crate scores the eight masked symbols through a generic

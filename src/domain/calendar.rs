@@ -1,5 +1,19 @@
 use time::Date;
 
+/// `YYYYMMDDHHmmSS` of `t` in UTC (the digits of PDF and OFD dates).
+pub fn utc_digits(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 /// Now, in seconds since the Unix epoch (what the records store).
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()

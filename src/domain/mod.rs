@@ -14,7 +14,7 @@ mod seal_level;
 pub mod state;
 pub mod text;
 
-pub use calendar::{CivilDate, DateRange, now_unix};
+pub use calendar::{CivilDate, DateRange, now_unix, utc_digits};
 pub use document_number::{DocumentNumber, number_prefix};
 pub use id_number::IdNumber;
 pub use network::{Cidr, canonical, client_block};

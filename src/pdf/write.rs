@@ -129,16 +129,7 @@ pub fn text_string(s: &str) -> Object {
 
 /// A PDF date (ISO 32000-1 §7.9.4) in UTC: `D:YYYYMMDDHHmmSSZ`.
 pub fn date_string(t: time::OffsetDateTime) -> Object {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let s = format!(
-        "D:{:04}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    let s = format!("D:{}Z", crate::domain::utc_digits(t));
     Object::string(s.into_bytes())
 }
 

@@ -9,10 +9,12 @@
 pub mod asn1;
 pub mod check;
 pub mod make;
+pub mod sign;
 
 pub use asn1::{SesSeal, SesSealInfo, SesSignature, TbsSign};
 pub use check::{CheckedSeal, SealFields, SealProblem, TrustedMaker, check_seal, parse_seal};
 pub use make::{Maker, SealSpec, make_seal};
+pub use sign::SealSigner;
 
 /// The version of GB/T 38540-2020 (GM/T 0031-2014 was version 1).
 pub const VERSION: u32 = 4;

@@ -1,4 +1,4 @@
-//! The client side of RFC 3161: build a `TimeStampReq` for a SHA-256 digest
+//! The client side of RFC 3161: build a `TimeStampReq` for a SHA-256 (or SM3) digest
 //! (with a nonce and certReq) and take the token out of the response only if
 //! it was granted and answers that very request.
 
@@ -21,18 +21,28 @@ pub struct Request {
     /// DER `TimeStampReq`, to send as `application/timestamp-query`.
     pub der: Vec<u8>,
     digest: [u8; 32],
+    hash: der::asn1::ObjectIdentifier,
     nonce: Vec<u8>,
 }
 
 impl Request {
     pub fn new(digest: &[u8; 32]) -> Result<Self, TsaError> {
+        Self::with_hash(digest, ID_SHA_256)
+    }
+
+    /// A request for an SM3 digest (GB/T 20520, for the SM2 TSA).
+    pub fn new_sm3(digest: &[u8; 32]) -> Result<Self, TsaError> {
+        Self::with_hash(digest, crate::pki::sm2::oids::SM3)
+    }
+
+    fn with_hash(digest: &[u8; 32], hash: der::asn1::ObjectIdentifier) -> Result<Self, TsaError> {
         let mut nonce = random_bytes(8)?;
         nonce[0] = (nonce[0] & 0x7f) | 0x01; // positive, minimal encoding
         let req = TimeStampReq {
             version: TspVersion::V1,
             message_imprint: MessageImprint {
                 hash_algorithm: AlgorithmIdentifier {
-                    oid: ID_SHA_256,
+                    oid: hash,
                     parameters: None,
                 },
                 hashed_message: OctetString::new(digest.to_vec())?,
@@ -45,6 +55,7 @@ impl Request {
         Ok(Self {
             der: req.to_der()?,
             digest: *digest,
+            hash,
             nonce,
         })
     }
@@ -73,7 +84,7 @@ impl Request {
             .time_stamp_token
             .ok_or_else(|| TsaError::BadResponse("status granted but no token".into()))?;
         let tst = tst_info(&token)?;
-        if tst.message_imprint.hash_algorithm.oid != ID_SHA_256
+        if tst.message_imprint.hash_algorithm.oid != self.hash
             || tst.message_imprint.hashed_message.as_bytes() != self.digest
         {
             return Err(TsaError::Mismatch(

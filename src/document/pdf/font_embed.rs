@@ -14,10 +14,12 @@ use crate::font::FontBook;
 
 /// The embedded font of a document, ready to write: everything here
 /// depends only on the font and the set of characters drawn.
-pub(super) struct EmbeddedFont {
+pub(in crate::document) struct EmbeddedFont {
     /// Full-font glyph id -> CID in the subset.
-    pub(super) cids: HashMap<u16, u16>,
-    /// The subset (OpenType/CFF), deflated.
+    pub(in crate::document) cids: HashMap<u16, u16>,
+    /// The subset (OpenType/CFF), as is (for OFD, whose ZIP compresses it).
+    pub(in crate::document) subset: Vec<u8>,
+    /// The subset, deflated.
     pub(super) program: Vec<u8>,
     /// The ToUnicode CMap, deflated.
     pub(super) to_unicode: Vec<u8>,
@@ -27,12 +29,31 @@ pub(super) struct EmbeddedFont {
 
 /// Documents of one kind from one seal share most of their characters;
 /// the cache also serves re-renders of the same document. An entry is about
-/// 35 KB.
+/// 70 KB (the subset kept both as is, for OFD, and deflated).
 static FONTS: LazyLock<Bounded<(u64, String), EmbeddedFont>> = LazyLock::new(|| Bounded::new(64));
+
+/// The specimen mark's text (demo documents).
+pub(in crate::document) const SPECIMEN_TEXT: &str = "样本";
+
+/// The one subset of a laid-out document, made once per character set:
+/// its text and, on a specimen, the mark; every character checked first
+/// (refused by name rather than drawn as a box).
+pub(in crate::document) fn page_font(
+    font: &FontBook,
+    page: &crate::document::page::Page,
+    specimen: bool,
+) -> Result<Arc<EmbeddedFont>, RenderError> {
+    let mut all_text = page.text();
+    if specimen {
+        all_text.push_str(SPECIMEN_TEXT);
+    }
+    font.check(&all_text.replace(' ', ""))?;
+    embedded_font(font, &all_text)
+}
 
 /// The embedded font for `text` (whose characters the font covers: the
 /// caller has checked).
-pub(super) fn embedded_font(font: &FontBook, text: &str) -> Result<Arc<EmbeddedFont>, RenderError> {
+fn embedded_font(font: &FontBook, text: &str) -> Result<Arc<EmbeddedFont>, RenderError> {
     // The characters that differ between otherwise identical documents
     // (document numbers, verification codes, dates) are always embedded, so
     // the subset, and the cache key, depend only on the form's text.
@@ -84,6 +105,7 @@ fn make_embedded_font(
     widths.sort_by_key(|p| p.0);
     Ok(EmbeddedFont {
         program: deflate(&subset.data, FONT_LEVEL),
+        subset: subset.data,
         to_unicode: deflate(&cmap.finish(), CACHED_LEVEL),
         cids: subset.cids,
         widths,

@@ -3,7 +3,7 @@
 //! signature widget), the QR code as filled rectangles. Deterministic: the
 //! same inputs give the same bytes.
 
-mod font_embed;
+pub(super) mod font_embed;
 mod seal_form;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, TextRenderingMode};
@@ -14,7 +14,7 @@ use super::page::{BOTTOM, LEFT, MM, PAGE_H, PAGE_W, Page, QR_SIZE, SEAL_D, TEXT_
 use super::qr::{Qr, qr_modules};
 use super::{DocumentMeta, Filled, RenderError, Rendered, SealPlacement, SealView, Template};
 use crate::font::FontBook;
-use font_embed::embedded_font;
+use font_embed::{SPECIMEN_TEXT, page_font};
 use seal_form::{seal_form, seal_form_bbox};
 
 /// Render `template` filled with `filled` for `seal` at `issue_time`.
@@ -31,7 +31,7 @@ pub fn render_pdf(
 }
 
 /// Write the laid-out `page` as PDF.
-fn write(
+pub(super) fn write(
     font: &FontBook,
     template: &Template,
     seal: &SealView,
@@ -46,15 +46,8 @@ fn write(
         seal_rect,
     } = page;
     let (last_page, seal_cx, seal_cy, seal_rect) = (*last_page, *seal_cx, *seal_cy, *seal_rect);
-    let specimen_text = "样本";
-    let mut all_text = page.text();
-    if meta.specimen {
-        all_text.push_str(specimen_text);
-    }
-    font.check(&all_text.replace(' ', ""))?;
-
-    // One subset for the whole document, made once per character set.
-    let embedded = embedded_font(font, &all_text)?;
+    let specimen_text = SPECIMEN_TEXT;
+    let embedded = page_font(font, page, meta.specimen)?;
     let encode = |s: &str| -> Result<Vec<u8>, RenderError> {
         let mut out = Vec::with_capacity(s.len() * 2);
         for g in font.glyphs(s)? {
@@ -268,21 +261,10 @@ fn draw_qr(c: &mut Content, qr: &Option<Qr>, x: f32, y: f32, size: f32) {
     let quiet = 2.0;
     let m = size / (qr.width as f32 + 2.0 * quiet);
     c.set_fill_gray(0.0);
-    for row in 0..qr.width {
-        let mut col = 0;
-        while col < qr.width {
-            if qr.dark[row * qr.width + col] {
-                let start = col;
-                while col < qr.width && qr.dark[row * qr.width + col] {
-                    col += 1;
-                }
-                let rx = x + (quiet + start as f32) * m;
-                let ry = y + size - (quiet + row as f32 + 1.0) * m;
-                c.rect(rx, ry, (col - start) as f32 * m, m);
-            } else {
-                col += 1;
-            }
-        }
+    for (row, start, end) in qr.dark_runs() {
+        let rx = x + (quiet + start as f32) * m;
+        let ry = y + size - (quiet + row as f32 + 1.0) * m;
+        c.rect(rx, ry, (end - start) as f32 * m, m);
     }
     c.fill_nonzero();
 }
