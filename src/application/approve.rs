@@ -135,7 +135,7 @@ pub async fn approve(
         now,
     )
     .await?;
-    issuance::audit_seal_use(&mut tx, &actor, &row, "approve").await?;
+    issuance::audit_key_uses(&mut tx, &actor, &row, &issued, "approve").await?;
     tx.commit().await?;
     Ok(Approval {
         document: DocumentView::from(&row),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::document_cmds::{FieldArgs, field_values, templates};
-use super::sign_cmds::{ResolvedSeal, SignArgs, sign_file, write_beside};
+use super::sign_cmds::{ResolvedSeal, SignArgs, print_recorded, record_then_place, sign_file};
 use crate::configuration::Settings;
 use crate::configuration::installation::Installation;
 use crate::issuance::{IssueContext, IssueRequest, issue, record_signed_file, tsa_client};
@@ -19,6 +19,10 @@ pub struct IssueArgs {
     pub input: FieldArgs,
     #[arg(long)]
     pub out: PathBuf,
+    /// Also write the document's OFD form (GB/T 33190), sealed with the
+    /// seal's GB/T 38540 electronic signature (电子签章).
+    #[arg(long = "ofd-out")]
+    pub ofd_out: Option<PathBuf>,
     /// PAdES level: B-B, B-T, B-LT (default) or B-LTA.
     #[arg(long, default_value = "B-LT", value_parser = |s: &str| PadesLevel::parse(s).map_err(|e| e.to_string()))]
     pub level: PadesLevel,
@@ -35,6 +39,14 @@ pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32>
     let fields = field_values(t, &a.input)?;
     let inst = Installation::open(settings).await?;
     let tsa = tsa_client(&inst)?;
+    let ofd_tsa = match &a.ofd_out {
+        Some(_) => {
+            // Refused before anything is signed when the seal cannot seal an OFD.
+            registry::sm2_signing_material(&inst.store, &a.input.seal).await?;
+            Some(std::sync::Arc::new(inst.sm2_timestamp_authority()?))
+        }
+        None => None,
+    };
     let ctx = IssueContext {
         inst: &inst,
         templates: &all,
@@ -44,6 +56,7 @@ pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32>
         specimen: a.specimen,
         crls: None,
         turns: None,
+        ofd_tsa,
     };
     let req = IssueRequest {
         seal_id: a.input.seal.clone(),
@@ -59,6 +72,12 @@ pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32>
     let tmp = a.out.with_extension("pdf.partial");
     std::fs::write(&tmp, &issued.pdf)?;
     std::fs::rename(&tmp, &a.out)?;
+    if let (Some(path), Some(ofd)) = (&a.ofd_out, &issued.ofd) {
+        let tmp = path.with_extension("ofd.partial");
+        std::fs::write(&tmp, &ofd.bytes)?;
+        std::fs::rename(&tmp, path)?;
+        println!("wrote {} ({} bytes, OFD)", path.display(), ofd.bytes.len());
+    }
     println!(
         "issued {} ({}), document id {}",
         issued.number, a.level, issued.document_id
@@ -75,6 +94,16 @@ pub async fn run_issue(settings: &Settings, a: IssueArgs) -> anyhow::Result<i32>
 pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i32> {
     let inst = Installation::open(settings).await?;
     let m = registry::signing_material(&inst.store, &a.seal).await?;
+    // An OFD is a ZIP package; anything else is taken for a PDF (and
+    // refused by the PDF reader if it is not one).
+    let mut head = [0u8; 4];
+    let is_ofd = std::fs::File::open(&a.input)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && crate::ofd::looks_like_zip(&head);
+    if is_ofd {
+        return super::sign_ofd::run(&inst, &m, &a).await;
+    }
     let crate::seal::crl_publication::Crls {
         seal_ca: crl,
         root: root_crl,
@@ -119,19 +148,15 @@ pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i3
     // Signing is CPU work and may wait for an external TSA: off the async
     // threads (the command line's runtime is multi-threaded).
     let (input, signed) = tokio::task::block_in_place(|| sign_file(&a, &resolved))?;
-    let tmp = write_beside(&a.output, &signed.bytes)?;
     // On record (numbered, audited) before the file is in place: every
     // signed output is in the registry.
-    let recorded = match record_signed_file(&inst.store, &m, &input, &signed, a.level, "cli").await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e.into());
-        }
-    };
+    let recorded = record_then_place(
+        &a.output,
+        &signed.bytes,
+        record_signed_file(&inst.store, &m, &input, &signed, a.level, "cli"),
+    )
+    .await?;
     inst.store.close().await;
-    std::fs::rename(&tmp, &a.output)?;
     println!(
         "signed {} with {} at {} ({} bytes)",
         a.output.display(),
@@ -139,9 +164,6 @@ pub async fn run_sign_cmd(settings: &Settings, a: SignArgs) -> anyhow::Result<i3
         a.level,
         signed.bytes.len()
     );
-    println!(
-        "recorded as {}, document id {}, verification code {}",
-        recorded.number, recorded.document_id, recorded.verification_code
-    );
+    print_recorded(&recorded);
     Ok(0)
 }

@@ -8,6 +8,7 @@ mod pki_cmds;
 mod seal_cmds;
 pub(crate) mod serve_cmd;
 pub mod sign_cmds;
+mod sign_ofd;
 mod users_cmds;
 pub mod verify_cmd;
 
@@ -46,11 +47,11 @@ pub enum Command {
     Render(document_cmds::RenderArgs),
     /// Render, stamp, sign and record a document.
     Issue(issue_cmds::IssueArgs),
-    /// Stamp and sign an existing PDF with a seal.
+    /// Stamp and sign an existing PDF (PAdES) or OFD (GB/T 38540) with a seal.
     Sign(sign_cmds::SignArgs),
     /// Demo: a fresh data dir from keys-example, all seals provisioned.
     Demo(seal_cmds::DemoArgs),
-    /// Verify the seals of a signed PDF, offline.
+    /// Verify the seals of a signed PDF or OFD, offline.
     Verify(verify_cmd::VerifyArgs),
     /// Serve the online service (resident and clerk pages, JSON API).
     Serve(serve_cmd::ServeArgs),

@@ -88,10 +88,45 @@ pub fn sign_file(
     Ok((pdf, signed))
 }
 
+/// Write `bytes` beside `target`, `record` the signed file, and only then
+/// rename it into place: every signed output is on record, and a failed
+/// record (or a crash) leaves no signed file behind.
+pub async fn record_then_place<T, E>(
+    target: &Path,
+    bytes: &[u8],
+    record: impl std::future::Future<Output = Result<T, E>>,
+) -> anyhow::Result<T>
+where
+    anyhow::Error: From<E>,
+{
+    let tmp = write_beside(target, bytes)?;
+    match record.await {
+        Ok(r) => {
+            std::fs::rename(&tmp, target)?;
+            Ok(r)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e.into())
+        }
+    }
+}
+
+/// The line `eseal sign` prints once the file is on record (the code is
+/// shown only here).
+pub fn print_recorded(r: &crate::issuance::RecordedFile) {
+    println!(
+        "recorded as {}, document id {}, verification code {}",
+        r.number, r.document_id, r.verification_code
+    );
+}
+
 /// Write `bytes` beside `target` (renamed into place by the caller once
 /// the document is on record), so a crash never leaves half a file.
 pub fn write_beside(target: &Path, bytes: &[u8]) -> Result<PathBuf, SignCmdError> {
-    let tmp = target.with_extension("pdf.partial");
+    let mut name = target.as_os_str().to_owned();
+    name.push(".partial");
+    let tmp = PathBuf::from(name);
     std::fs::write(&tmp, bytes).map_err(|source| SignCmdError::Write {
         path: tmp.clone(),
         source,

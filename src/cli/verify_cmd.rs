@@ -1,4 +1,4 @@
-//! `eseal verify FILE.pdf [--json] [--trust root.pem]... [--crl crl.der]...`:
+//! `eseal verify FILE [--json] [--trust root.pem]... [--chain c.pem]... [--crl crl.der]...`:
 //! offline verification. Exit 0 valid (with or without warnings), 1 invalid
 //! or indeterminate, 2 usage or read error.
 
@@ -11,7 +11,7 @@ use crate::verify::{TrustStore, Verdict, VerifyOptions, verify};
 
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// The signed PDF to verify.
+    /// The signed PDF or OFD to verify (told apart by content).
     pub file: PathBuf,
     /// Print the full report as JSON instead of text.
     #[arg(long)]
@@ -19,30 +19,54 @@ pub struct VerifyArgs {
     /// A trusted root certificate (PEM or DER); may be repeated.
     #[arg(long = "trust", value_name = "ROOT.pem")]
     pub trust: Vec<PathBuf>,
+    /// Intermediate certificates (PEM bundle or DER) that may complete a
+    /// chain, not trusted themselves (e.g. `eseal pki chain --sm2` for an
+    /// OFD); may be repeated.
+    #[arg(long = "chain", value_name = "CHAIN.pem")]
+    pub chain: Vec<PathBuf>,
     /// A current CRL (PEM or DER) to check revocation against; may be repeated.
     #[arg(long = "crl", value_name = "CRL")]
     pub crl: Vec<PathBuf>,
 }
 
-/// The installation's own root and its last published CRLs, when the
-/// configured data dir or database holds an installation. Only public
-/// material is read: verification never opens the keystore.
-async fn installation_trust(settings: &Settings) -> (Option<Vec<u8>>, Vec<Vec<u8>>) {
+/// What the local installation vouches for.
+#[derive(Default)]
+struct InstallationTrust {
+    /// The root and, when the installation has one, the SM2 root.
+    roots: Vec<Vec<u8>>,
+    /// The SM2 seal CA, seal maker and SM2 TSA (an OFD's electronic
+    /// signature carries only the signer's cert and the maker's).
+    intermediates: Vec<Vec<u8>>,
+    crls: Vec<Vec<u8>>,
+}
+
+/// The installation's own roots, SM2 intermediates and last published
+/// CRLs, when the configured data dir or database holds an installation.
+/// Only public material is read: verification never opens the keystore.
+async fn installation_trust(settings: &Settings) -> InstallationTrust {
+    use crate::pki::CaKind;
+    let mut t = InstallationTrust::default();
     if settings.database_url.is_none() && !settings.data_dir.join("eseal.db").exists() {
-        return (None, Vec::new());
+        return t;
     }
     let Ok(store) = crate::store::Store::connect(&settings.database_url()).await else {
-        return (None, Vec::new());
+        return t;
     };
-    let root = crate::configuration::installation::Installation::root_cert(&store)
-        .await
-        .ok()
-        .flatten();
-    let crls = crate::seal::crl_publication::published(&store)
+    for kind in [CaKind::Root, CaKind::Sm2Root] {
+        if let Ok(Some(m)) = crate::store::ca::get(&store.pool, kind).await {
+            t.roots.push(m.cert_der);
+        }
+    }
+    for kind in [CaKind::Sm2SealCa, CaKind::Sm2Maker, CaKind::Sm2Tsa] {
+        if let Ok(Some(m)) = crate::store::ca::get(&store.pool, kind).await {
+            t.intermediates.push(m.cert_der);
+        }
+    }
+    t.crls = crate::seal::crl_publication::published(&store)
         .await
         .unwrap_or_default();
     store.close().await;
-    (root, crls)
+    t
 }
 
 /// Exit code for a verdict.
@@ -56,13 +80,18 @@ pub fn exit_code(v: Verdict) -> i32 {
 /// Run the command; `Err` (read or usage problems) maps to exit code 2 in `main`.
 pub async fn run(settings: &Settings, args: VerifyArgs) -> anyhow::Result<i32> {
     let mut trust = TrustStore::new();
-    let (root, crls) = installation_trust(settings).await;
-    if let Some(root) = root {
+    let local = installation_trust(settings).await;
+    for root in &local.roots {
         trust
-            .add_anchor(&root)
+            .add_anchor(root)
             .context("installation root certificate")?;
     }
-    for c in crls {
+    for c in &local.intermediates {
+        trust
+            .add_intermediate(c)
+            .context("installation SM2 certificate")?;
+    }
+    for c in local.crls {
         trust.add_crl(&c).context("installation CRL")?;
     }
     for p in &args.trust {
@@ -70,6 +99,13 @@ pub async fn run(settings: &Settings, args: VerifyArgs) -> anyhow::Result<i32> {
             .with_context(|| format!("cannot read trust anchor {}", p.display()))?;
         trust
             .add_anchor(&data)
+            .with_context(|| format!("{}", p.display()))?;
+    }
+    for p in &args.chain {
+        let data = std::fs::read(p)
+            .with_context(|| format!("cannot read certificates {}", p.display()))?;
+        trust
+            .add_intermediate(&data)
             .with_context(|| format!("{}", p.display()))?;
     }
     for p in &args.crl {

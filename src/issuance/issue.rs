@@ -48,6 +48,8 @@ pub enum IssueError {
     Font(#[from] crate::font::FontError),
     #[error("signing failed: {0}")]
     Sign(#[from] pades::PadesError),
+    #[error("sealing the OFD failed: {0}")]
+    SignOfd(#[from] crate::ofd::sign::SignOfdError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -89,6 +91,16 @@ pub struct Issued {
     pub verification_code: String,
     pub pdf: Vec<u8>,
     pub pdf_sha256: String,
+    /// The OFD twin, sealed with the seal's GB/T 38540 electronic
+    /// signature, when the context asked for it.
+    pub ofd: Option<IssuedOfd>,
+}
+
+/// The sealed OFD twin of an issued document and its registry row.
+#[derive(Debug, Clone)]
+pub struct IssuedOfd {
+    pub bytes: Vec<u8>,
+    pub row: crate::store::document_ofd::OfdRow,
 }
 
 /// Everything issuing needs besides the request.
@@ -104,6 +116,8 @@ pub struct IssueContext<'a> {
     pub crls: Option<&'a CrlCache>,
     /// Turns per seal of a process issuing concurrently (`None`: one at a time).
     pub turns: Option<&'a SealTurns>,
+    /// Issue the OFD twin too, timestamped by this SM2 TSA (`None`: PDF only).
+    pub ofd_tsa: Option<Arc<crate::tsa::TimestampAuthority>>,
 }
 
 /// The CRLs a B-LT document embeds, kept for a minute: they change only on
@@ -181,6 +195,8 @@ pub struct Prepared {
     template: crate::document::Template,
     filled: crate::document::Filled,
     material: registry::SigningMaterial,
+    /// The seal's SM2 identity, when the OFD twin is issued too.
+    sm2: Option<registry::Sm2SigningMaterial>,
     crl: Vec<u8>,
     root_crl: Vec<u8>,
 }
@@ -218,8 +234,19 @@ pub async fn prepare(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Prepa
         });
     }
     let (crl, root_crl) = current_crls(ctx).await?;
+    // A seal provisioned before the installation gained the SM2 hierarchy
+    // (and not provisioned again since) issues its PDF alone.
+    let sm2 = match ctx.ofd_tsa {
+        Some(_) => match registry::sm2_signing_material(store, &req.seal_id).await {
+            Ok(m) => Some(m),
+            Err(RegistryError::NoSm2Key(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
     Ok(Prepared {
         root_crl,
+        sm2,
         template: template.clone(),
         filled,
         material,
@@ -251,9 +278,9 @@ pub async fn issue(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued,
         let draft = sign_draft(ctx, req, &prepared).await?;
         let mut tx = ctx.inst.store.begin_write().await?;
         if let Some((issued, row)) = record(&mut tx, draft).await? {
-            // The seal's key signed it: audited with the document, as the
+            // The seal's keys signed it: audited with the document, as the
             // clerk's approval is (`application::approve`).
-            audit_seal_use(&mut tx, &req.issued_by, &row, "issue").await?;
+            audit_key_uses(&mut tx, &req.issued_by, &row, &issued, "issue").await?;
             tx.commit().await?;
             return Ok(issued);
         }
@@ -274,6 +301,47 @@ pub async fn audit_seal_use(
         "number={} cert={} level={} via={via}",
         row.number, row.cert_serial_hex, row.pades_level
     );
+    append_seal_use(tx, actor, row, &detail).await
+}
+
+/// Append the `seal.use` entries of an issued document: the seal's ECDSA
+/// key signed the PDF and, when there is an OFD twin, its SM2 key sealed it.
+pub async fn audit_key_uses(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    row: &IssuedDocument,
+    issued: &Issued,
+    via: &str,
+) -> Result<(), StoreError> {
+    audit_seal_use(tx, actor, row, via).await?;
+    if let Some(o) = &issued.ofd {
+        audit_sm2_seal_use(tx, actor, row, &o.row, via).await?;
+    }
+    Ok(())
+}
+
+/// Append the `seal.use` entry of the seal's SM2 key: it sealed the OFD
+/// form of a document recorded inside `tx` (`form=ofd`, the SM2 cert).
+pub async fn audit_sm2_seal_use(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    row: &IssuedDocument,
+    ofd: &crate::store::document_ofd::OfdRow,
+    via: &str,
+) -> Result<(), StoreError> {
+    let detail = format!(
+        "number={} form=ofd sm2_cert={} data_hash={} via={via}",
+        row.number, ofd.sm2_cert_serial_hex, ofd.data_hash
+    );
+    append_seal_use(tx, actor, row, &detail).await
+}
+
+async fn append_seal_use(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    row: &IssuedDocument,
+    detail: &str,
+) -> Result<(), StoreError> {
     crate::audit::append(
         tx,
         &crate::audit::Event {
@@ -282,7 +350,7 @@ pub async fn audit_seal_use(
             seal_id: Some(&row.seal_id),
             document_id: Some(&row.document_id),
             application_id: row.application_id.as_deref(),
-            detail: &detail,
+            detail,
         },
         crate::store::now_unix(),
     )
@@ -301,6 +369,9 @@ pub async fn record(
         return Ok(None);
     }
     documents::insert(&mut **tx, &draft.row, &draft.issued.pdf).await?;
+    if let Some(o) = &draft.issued.ofd {
+        crate::store::document_ofd::insert(&mut **tx, &o.row, &o.bytes).await?;
+    }
     Ok(Some((draft.issued, draft.row)))
 }
 
@@ -332,6 +403,39 @@ struct Job {
     chain_der: Vec<Vec<u8>>,
     opts: JobOptions,
     tsa: Arc<dyn TimestampClient>,
+    ofd: Option<OfdJob>,
+}
+
+/// What sealing the OFD twin needs, owned.
+struct OfdJob {
+    key: crate::crypto::KeyRef,
+    cert_der: Vec<u8>,
+    esl_der: Vec<u8>,
+    tsa: Arc<crate::tsa::TimestampAuthority>,
+}
+
+/// The signed forms: the PDF and the digest its signature covers, and the
+/// sealed OFD if asked for.
+type Signed = (Vec<u8>, [u8; 32], Option<crate::ofd::sign::SealedOfd>);
+
+fn seal_ofd(
+    job: &Job,
+    o: &OfdJob,
+    twin: document::RenderedOfd,
+) -> Result<crate::ofd::sign::SealedOfd, IssueError> {
+    let who = crate::ses::SealSigner {
+        signer: job.signer.as_ref(),
+        key: &o.key,
+        cert_der: &o.cert_der,
+        seal_der: &o.esl_der,
+    };
+    let timestamp = o.tsa.sm3_timestamper();
+    let opts = crate::ofd::sign::SealOptions {
+        time: job.now,
+        stamp: twin.stamp,
+        timestamp: &timestamp,
+    };
+    Ok(crate::ofd::sign::seal(twin.package, &who, &opts)?)
 }
 
 struct JobOptions {
@@ -344,15 +448,35 @@ struct JobOptions {
     crls: Vec<Vec<u8>>,
 }
 
-fn run_job(job: Job) -> Result<(Vec<u8>, [u8; 32]), IssueError> {
-    let rendered = document::render_pdf(
-        &job.font,
-        &job.template,
-        &job.filled,
-        &job.view,
-        job.now,
-        &job.meta,
-    )?;
+fn run_job(job: Job) -> Result<Signed, IssueError> {
+    let (rendered, twin) = match &job.ofd {
+        Some(_) => {
+            let (pdf, ofd) = document::render_pdf_and_ofd(
+                &job.font,
+                &job.template,
+                &job.filled,
+                &job.view,
+                job.now,
+                &job.meta,
+            )?;
+            (pdf, Some(ofd))
+        }
+        None => (
+            document::render_pdf(
+                &job.font,
+                &job.template,
+                &job.filled,
+                &job.view,
+                job.now,
+                &job.meta,
+            )?,
+            None,
+        ),
+    };
+    let sealed_ofd = match (&job.ofd, twin) {
+        (Some(o), Some(twin)) => Some(seal_ofd(&job, o, twin)?),
+        _ => None,
+    };
     let size = rendered.seal_rect[2] - rendered.seal_rect[0];
     let appearance = signature_appearance(
         &job.font,
@@ -384,7 +508,7 @@ fn run_job(job: Job) -> Result<(Vec<u8>, [u8; 32]), IssueError> {
         },
     };
     let signed = pades::sign(&rendered.pdf, &identity, &opts)?;
-    Ok((signed.bytes, signed.signed_digest))
+    Ok((signed.bytes, signed.signed_digest, sealed_ofd))
 }
 
 async fn sign_draft_inner(
@@ -444,8 +568,17 @@ async fn sign_draft_inner(
             crls: vec![prepared.crl.clone(), prepared.root_crl.clone()],
         },
         tsa: ctx.tsa.clone(),
+        ofd: match (&prepared.sm2, &ctx.ofd_tsa) {
+            (Some(m), Some(tsa)) => Some(OfdJob {
+                key: m.key.clone(),
+                cert_der: m.cert_der.clone(),
+                esl_der: m.esl_der.clone(),
+                tsa: tsa.clone(),
+            }),
+            _ => None,
+        },
     };
-    let (pdf, signed_digest) = crate::cpu_pool::run(move || run_job(job))
+    let (pdf, signed_digest, sealed_ofd) = crate::cpu_pool::run(move || run_job(job))
         .await
         .map_err(|e| IssueError::Interrupted(e.0))??;
     let pdf_sha256 = hex::encode(crate::crypto::sha256(&pdf));
@@ -473,6 +606,18 @@ async fn sign_draft_inner(
         application_id: req.application_id.clone(),
         signed_digest: Some(hex::encode(signed_digest)),
     };
+    let ofd = match (sealed_ofd, &prepared.sm2) {
+        (Some(o), Some(m)) => Some(IssuedOfd {
+            row: crate::store::document_ofd::OfdRow {
+                document_id: document_id.clone(),
+                ofd_sha256: hex::encode(crate::crypto::sha256(&o.bytes)),
+                data_hash: hex::encode(o.data_hash),
+                sm2_cert_serial_hex: m.serial_hex.clone(),
+            },
+            bytes: o.bytes,
+        }),
+        _ => None,
+    };
     Ok(Draft {
         issued: Issued {
             document_id,
@@ -480,6 +625,7 @@ async fn sign_draft_inner(
             verification_code: code,
             pdf,
             pdf_sha256,
+            ofd,
         },
         row,
         number,

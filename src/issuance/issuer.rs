@@ -22,6 +22,9 @@ pub struct Issuer {
     pub level: PadesLevel,
     pub crls: super::issue::CrlCache,
     pub turns: super::SealTurns,
+    /// The SM2 TSA, when the installation has the SM2 hierarchy: every
+    /// document is then issued as PDF and as its sealed OFD twin.
+    pub ofd_tsa: Option<Arc<crate::tsa::TimestampAuthority>>,
 }
 
 impl std::fmt::Debug for Issuer {
@@ -61,7 +64,12 @@ impl Issuer {
     /// settings (`tsa_url`, `pades_level`, `font`).
     pub fn new(inst: Arc<Installation>, templates: Arc<Templates>) -> anyhow::Result<Self> {
         let tsa = tsa_client(&inst)?;
+        let ofd_tsa = match &inst.sm2 {
+            Some(_) => Some(Arc::new(inst.sm2_timestamp_authority()?)),
+            None => None,
+        };
         Ok(Self {
+            ofd_tsa,
             public_url: inst.public_url.clone(),
             specimen: inst.specimen,
             templates,
@@ -85,6 +93,7 @@ impl Issuer {
             specimen: self.specimen,
             crls: Some(&self.crls),
             turns: Some(&self.turns),
+            ofd_tsa: self.ofd_tsa.clone(),
         }
     }
 }

@@ -13,9 +13,12 @@ pub use identifiers::{
     code_digest, new_document_id, new_verification_code, verification_code_matches,
 };
 pub use issue::{
-    Draft, IssueContext, IssueError, IssueRequest, Issued, Prepared, audit_seal_use, issue,
-    prepare, record, sign_draft,
+    Draft, IssueContext, IssueError, IssueRequest, Issued, IssuedOfd, Prepared, audit_key_uses,
+    audit_seal_use, audit_sm2_seal_use, issue, prepare, record, sign_draft,
 };
 pub use issuer::{Issuer, tsa_client};
 pub use numbering::{SealTurns, peek_next};
-pub use signed_file::{RecordedFile, SIGNED_FILE_KIND, record_signed_file};
+pub use signed_file::{
+    RecordedFile, SES_LEVEL, SIGNED_FILE_KIND, SIGNED_OFD_KIND, record_signed_file,
+    record_signed_ofd,
+};

@@ -316,11 +316,12 @@ pub async fn secs_until_due(store: &Store, ca: Authorities<'_>) -> Result<i64, S
     Ok((due - now).max(0))
 }
 
-/// The seal CA's and the root's CRLs last published, as stored; empty if
-/// none (offline tools checking PAdES signatures).
+/// The seal CA's, the root's and the SM2 seal CA's CRLs last published,
+/// as stored; empty if none (offline tools checking PAdES and OFD
+/// signatures).
 pub async fn published(store: &Store) -> Result<Vec<Vec<u8>>, StoreError> {
     let mut out = Vec::new();
-    for which in [CrlIssuer::SealCa, CrlIssuer::Root] {
+    for which in [CrlIssuer::SealCa, CrlIssuer::Root, CrlIssuer::Sm2SealCa] {
         if let Some(der) = stored_one(&store.pool, which).await? {
             out.push(der);
         }

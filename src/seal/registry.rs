@@ -30,6 +30,10 @@ pub enum RegistryError {
     UnknownSeal(String),
     #[error("seal {0} has no usable key (revoked and not rotated)")]
     NoKey(String),
+    #[error(
+        "seal {0} has no usable SM2 key for OFD signatures (run `eseal pki add-sm2` and `eseal seals provision`)"
+    )]
+    NoSm2Key(String),
     #[error("seal {0} is already revoked")]
     AlreadyRevoked(String),
     #[error("{0}")]
@@ -395,6 +399,32 @@ pub async fn signing_material(store: &Store, id: &str) -> Result<SigningMaterial
         seal,
         cert_der: cert.cert_der,
         key,
+    })
+}
+
+/// What sealing an OFD with a seal needs: its current SM2 cert, the key
+/// reference for the signing core and its GB/T 38540 `SES_Seal`.
+#[derive(Debug, Clone)]
+pub struct Sm2SigningMaterial {
+    pub cert_der: Vec<u8>,
+    pub key: KeyRef,
+    pub esl_der: Vec<u8>,
+    pub serial_hex: String,
+}
+
+/// The current SM2 signing material of a seal.
+pub async fn sm2_signing_material(
+    store: &Store,
+    id: &str,
+) -> Result<Sm2SigningMaterial, RegistryError> {
+    let (row, key) = seal_sm2::current_key(&store.pool, id)
+        .await?
+        .ok_or_else(|| RegistryError::NoSm2Key(id.into()))?;
+    Ok(Sm2SigningMaterial {
+        cert_der: row.cert_der,
+        key,
+        esl_der: row.esl_der,
+        serial_hex: row.serial_hex,
     })
 }
 

@@ -8,6 +8,7 @@ pub mod applications;
 pub mod audit;
 pub mod ca;
 pub mod checkpoint;
+pub mod document_ofd;
 pub mod documents;
 pub mod login_attempts;
 pub mod meta;
