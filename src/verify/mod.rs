@@ -26,6 +26,7 @@ mod dss;
 mod integrity;
 mod limits;
 mod modification;
+mod ofd;
 mod permissions;
 mod report;
 mod revocation;
@@ -50,8 +51,17 @@ use signature_check::Context;
 /// Verify `pdf` against `trust`. Never panics on any input (a panic inside is
 /// caught as a last line of defence and reported as INTERNAL_ERROR); time
 /// and memory are bounded by `opts.limits`.
+///
+/// The file is a PDF or an OFD, told apart by content: an OFD is a ZIP
+/// package ([`crate::ofd::looks_like_zip`]), checked by [`ofd`].
 pub fn verify(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Report {
-    let run = std::panic::AssertUnwindSafe(|| verify_inner(pdf, trust, opts));
+    let run = std::panic::AssertUnwindSafe(|| {
+        if crate::ofd::looks_like_zip(pdf) {
+            ofd::verify_ofd(pdf, trust, opts)
+        } else {
+            verify_inner(pdf, trust, opts)
+        }
+    });
     match std::panic::catch_unwind(run) {
         Ok(r) => r,
         Err(_) => {
@@ -66,6 +76,7 @@ pub fn verify(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Repor
 fn empty_report(pdf: &[u8]) -> Report {
     Report {
         verdict: Verdict::Indeterminate,
+        format: "PDF",
         file_sha256: hex::encode(crate::crypto::sha256(pdf)),
         file_size: pdf.len(),
         revisions: 0,
@@ -223,25 +234,36 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
                 .iter()
                 .filter_map(|s| s.signer.as_ref()?.seal_id.clone())
                 .collect(),
+            ofd_data_hash: None,
         };
-        let status = reg.lookup(&query);
-        report.reasons.push(match &status {
-            RegistryStatus::OnRecord {
-                document_number, ..
-            } => Reason::with(Code::REGISTRY_ON_RECORD, document_number.clone()),
-            RegistryStatus::Voided { at, reason, .. } => {
-                Reason::with(Code::REGISTRY_VOIDED, format!("{at}: {reason}"))
-            }
-            RegistryStatus::Superseded { by, at, .. } => {
-                Reason::with(Code::REGISTRY_SUPERSEDED, format!("{at}: {by}"))
-            }
-            RegistryStatus::NotFound => Reason::new(Code::REGISTRY_NOT_FOUND),
-            RegistryStatus::Unavailable => Reason::new(Code::REGISTRY_UNAVAILABLE),
-        });
-        report.registry = Some(status);
+        registry_status(reg, &query, &mut report);
     }
 
     report.reasons.extend(bottom_line(&sig_reports, trust));
+    finish_report(report, sig_reports)
+}
+
+/// Ask the registry and note its answer in `report`.
+fn registry_status(reg: &dyn Registry, query: &RegistryQuery, report: &mut Report) {
+    let status = reg.lookup(query);
+    report.reasons.push(match &status {
+        RegistryStatus::OnRecord {
+            document_number, ..
+        } => Reason::with(Code::REGISTRY_ON_RECORD, document_number.clone()),
+        RegistryStatus::Voided { at, reason, .. } => {
+            Reason::with(Code::REGISTRY_VOIDED, format!("{at}: {reason}"))
+        }
+        RegistryStatus::Superseded { by, at, .. } => {
+            Reason::with(Code::REGISTRY_SUPERSEDED, format!("{at}: {by}"))
+        }
+        RegistryStatus::NotFound => Reason::new(Code::REGISTRY_NOT_FOUND),
+        RegistryStatus::Unavailable => Reason::new(Code::REGISTRY_UNAVAILABLE),
+    });
+    report.registry = Some(status);
+}
+
+/// The bottom line over the document's and each signature's reasons.
+fn finish_report(mut report: Report, sig_reports: Vec<SignatureReport>) -> Report {
     let doc_verdict = verdict_of(&report.reasons);
     report.verdict = sig_reports
         .iter()

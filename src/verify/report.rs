@@ -137,6 +137,33 @@ codes! {
     UNDEFINED_OBJECT_DEFINED => Invalid, "签名后定义了签名时未定义的对象", "an object undefined at signing time was defined afterwards";
     ROOT_CHANGED => Invalid, "签名后文档目录被替换", "the document catalog was replaced after signing";
     CATALOG_CHANGED => Invalid, "签名后文档目录被修改", "the document catalog was changed after signing";
+    // --- OFD packages (GB/T 33190) ---
+    NOT_OFD => Invalid, "压缩包中没有 OFD.xml，不是 OFD 文档", "the ZIP package has no OFD.xml: not an OFD document";
+    OFD_PACKAGE_INVALID => Invalid, "OFD 压缩包损坏", "the OFD package (ZIP) is damaged";
+    OFD_ZIP_BOMB => Invalid, "OFD 压缩包中有条目解压后异常膨胀（压缩炸弹），不予处理", "an entry of the OFD package expands abnormally (a zip bomb) and was not read";
+    OFD_ENTRY_NAME_INVALID => Invalid, "OFD 压缩包中有越出文档范围的文件名（路径穿越）", "an entry name of the OFD package leaves the package (path traversal)";
+    OFD_DUPLICATE_ENTRY => Invalid, "OFD 压缩包中有同名的重复条目（同一文件可能显示为不同内容）", "the OFD package has two entries with the same name (one file could show two contents)";
+    OFD_XML_INVALID => Invalid, "OFD 中的 XML 文件格式错误", "an XML part of the OFD is malformed";
+    OFD_XML_ENTITY => Invalid, "OFD 中的 XML 含有文档类型声明或实体定义（可能的实体膨胀攻击），不予处理", "an XML part of the OFD has a document type declaration or entities (possible entity expansion), refused";
+    OFD_STRUCTURE_INVALID => Invalid, "OFD 文档结构错误或缺少必要的文件", "the OFD document's structure is wrong or a required part is missing";
+    OFD_FULL_PROTECTION => Info, "电子签章保护文档中的全部文件", "the electronic signatures protect every file of the document";
+    OFD_UNPROTECTED_FILE => Invalid, "文档中有未受任何电子签章保护的文件（签章后被添加或替换）", "a file of the document is protected by no electronic signature (added or replaced after signing)";
+    OFD_REFERENCE_MISMATCH => Invalid, "电子签章保护的文件在签章后被修改（SM3 摘要不符）", "a file the electronic signature protects was changed after signing (SM3 digest mismatch)";
+    OFD_REFERENCE_MISSING => Invalid, "电子签章保护的文件已不在文档中", "a file the electronic signature protects is no longer in the document";
+    OFD_CHECK_METHOD_UNSUPPORTED => Indeterminate, "签名描述文件使用了不支持的摘要算法（仅支持 SM3）", "the signature description uses an unsupported digest algorithm (only SM3 is supported)";
+    OFD_DATA_HASH_MISMATCH => Invalid, "签名描述文件 Signature.xml 在签章后被修改（dataHash 不符）", "Signature.xml was changed after signing (dataHash mismatch)";
+    OFD_PROPERTY_INFO_MISMATCH => Invalid, "电子签章所指的签名描述文件与其实际位置不符", "the electronic signature names another Signature.xml than the one it sits beside";
+    OFD_SEAL_FILE_MISMATCH => Invalid, "Seal.esl 与电子签章中的印章不一致（印章被替换）", "Seal.esl differs from the seal inside the electronic signature (the seal was swapped)";
+    // --- GB/T 38540 electronic signatures ---
+    SES_SIGNATURE_MALFORMED => Invalid, "电子签章数据（SES_Signature）格式错误", "the electronic signature (SES_Signature) is malformed";
+    SES_VERSION_UNSUPPORTED => Indeterminate, "电子签章为 GM/T 0031-2014（第 1 版）格式，暂不支持验证", "the electronic signature is in the GM/T 0031-2014 (version 1) layout, which is not verified yet";
+    SES_SIGNATURE_INVALID => Invalid, "电子签章的签名值验证失败（签章数据被改动）", "the electronic signature's value does not verify over TBS_Sign (it was altered)";
+    SES_SEAL_MALFORMED => Invalid, "电子签章中的电子印章数据格式错误", "the seal inside the electronic signature is malformed";
+    SES_MAKER_SIGNATURE_INVALID => Invalid, "制章者对电子印章的签名验证失败（印章数据在制作后被改动）", "the maker's signature over the seal does not verify (the seal was altered after it was made)";
+    SES_MAKER_UNTRUSTED => Indeterminate, "制章者证书未链接到受信任的根证书", "the seal maker's certificate does not chain to a trusted root";
+    SES_SIGNER_NOT_IN_SEAL => Invalid, "签章人证书不在印章的证书列表中", "the signer's certificate is not in the seal's certificate list";
+    SES_SEAL_NOT_YET_VALID => Invalid, "签章时电子印章尚未生效", "the seal was not yet valid at the signing time";
+    SES_SEAL_EXPIRED => Invalid, "签章时电子印章已过有效期", "the seal had expired at the signing time";
     // --- registry ---
     REGISTRY_ON_RECORD => Info, "文档在登记系统中有记录且有效", "the document is on record and in force";
     REGISTRY_VOIDED => Invalid, "文档已被作废", "the document has been voided";
@@ -311,10 +338,41 @@ pub struct SignatureReport {
     pub reasons: Vec<Reason>,
 }
 
+impl SignatureReport {
+    /// A report not yet checked: INDETERMINATE, nothing proven.
+    pub fn unchecked(
+        index: usize,
+        field_name: Option<String>,
+        kind: SignatureKind,
+        sub_filter: Option<String>,
+    ) -> Self {
+        Self {
+            index,
+            field_name,
+            kind,
+            sub_filter,
+            verdict: Verdict::Indeterminate,
+            intact: false,
+            signer: None,
+            chain: ChainStatus::NotChecked,
+            trust_anchor: None,
+            key_usage_ok: false,
+            signing_time: None,
+            timestamp: None,
+            revocation: RevocationStatus::Unknown,
+            coverage: None,
+            pades_level: None,
+            reasons: Vec::new(),
+        }
+    }
+}
+
 /// The report for the whole document.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub verdict: Verdict,
+    /// `PDF` or `OFD`: what the file was found to be.
+    pub format: &'static str,
     pub file_sha256: String,
     pub file_size: usize,
     pub revisions: usize,
@@ -344,8 +402,9 @@ impl Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{}  ({} bytes, {} revision(s), sha256 {})",
+            "{}  ({} {} bytes, {} revision(s), sha256 {})",
             self.verdict.as_str(),
+            self.format,
             self.file_size,
             self.revisions,
             self.file_sha256

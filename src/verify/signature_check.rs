@@ -6,8 +6,8 @@ use super::dss::Dss;
 use super::integrity;
 use super::modification;
 use super::report::{
-    ChainStatus, Code, Coverage, LaterChange, Reason, RevocationStatus, SignatureKind,
-    SignatureReport, SigningTime, TimeSource, TimestampInfo, Verdict,
+    ChainStatus, Code, Coverage, LaterChange, Reason, SignatureKind, SignatureReport, SigningTime,
+    TimeSource,
 };
 use super::revocation;
 use super::signature_field::FoundSignature;
@@ -36,28 +36,12 @@ pub struct Checked {
 }
 
 fn empty_report(index: usize, sig: &FoundSignature) -> SignatureReport {
-    SignatureReport {
-        index,
-        field_name: sig.field_name.clone(),
-        kind: if sig.is_document_timestamp() {
-            SignatureKind::DocumentTimestamp
-        } else {
-            SignatureKind::Signature
-        },
-        sub_filter: sig.sub_filter(),
-        verdict: Verdict::Indeterminate,
-        intact: false,
-        signer: None,
-        chain: ChainStatus::NotChecked,
-        trust_anchor: None,
-        key_usage_ok: false,
-        signing_time: None,
-        timestamp: None,
-        revocation: RevocationStatus::Unknown,
-        coverage: None,
-        pades_level: None,
-        reasons: Vec::new(),
-    }
+    let kind = if sig.is_document_timestamp() {
+        SignatureKind::DocumentTimestamp
+    } else {
+        SignatureKind::Signature
+    };
+    SignatureReport::unchecked(index, sig.field_name.clone(), kind, sig.sub_filter())
 }
 
 fn cms_reason(e: CmsError) -> Reason {
@@ -292,22 +276,15 @@ fn check_cms_signature(
     let mut ts_time: Option<i64> = None;
     if let Some(attr) = sd.signer.unsigned_attr(&oids::ATTR_SIGNATURE_TIMESTAMP) {
         let token = attr.values.first().map(|t| t.raw).unwrap_or(&[]);
-        let stamped = Content {
-            parts: &[sd.signer.signature],
-            sha256: None,
-        };
-        let ts = timestamp::check_token_over(token, &stamped, false, &pool, ctx.trust.anchors());
-        rep.reasons.extend(ts.reasons.iter().cloned());
-        if let Some(t) = ts.gen_time {
-            rep.timestamp = Some(TimestampInfo {
-                gen_time: rfc3339(t),
-                tsa: ts.tsa_cert.as_deref().and_then(cert_info),
-                trusted: ts.trusted,
-            });
-            if ts.trusted {
-                ts_time = Some(t);
-            }
-        }
+        let (info, trusted) = timestamp::signature_timestamp(
+            token,
+            sd.signer.signature,
+            &pool,
+            ctx.trust.anchors(),
+            &mut rep.reasons,
+        );
+        rep.timestamp = info;
+        ts_time = trusted;
     }
     match ts_time {
         Some(t) => {

@@ -150,6 +150,33 @@ pub fn check_token_over(
     out
 }
 
+/// A signature timestamp (imprint = hash of the signature value `sig`):
+/// its reasons go to `reasons`; the timestamp as the report shows it when
+/// intact, and its genTime when its TSA is trusted too.
+pub fn signature_timestamp(
+    token: &[u8],
+    sig: &[u8],
+    pool: &[&[u8]],
+    anchors: &[Vec<u8>],
+    reasons: &mut Vec<Reason>,
+) -> (Option<super::report::TimestampInfo>, Option<i64>) {
+    let stamped = Content {
+        parts: &[sig],
+        sha256: None,
+    };
+    let ts = check_token_over(token, &stamped, false, pool, anchors);
+    reasons.extend(ts.reasons.iter().cloned());
+    let Some(t) = ts.gen_time else {
+        return (None, None);
+    };
+    let info = super::report::TimestampInfo {
+        gen_time: chain::rfc3339(t),
+        tsa: ts.tsa_cert.as_deref().and_then(chain::cert_info),
+        trusted: ts.trusted,
+    };
+    (Some(info), ts.trusted.then_some(t))
+}
+
 /// (imprint hash algorithm OID, imprint, genTime) of a DER TSTInfo.
 fn parse_tst_info(der: &[u8]) -> Result<(&[u8], &[u8], i64), CmsError> {
     let t = asn1::single(der)?;

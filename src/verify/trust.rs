@@ -20,6 +20,10 @@ pub enum TrustError {
 pub struct TrustStore {
     pub(crate) anchors: Vec<Vec<u8>>,
     pub(crate) crls: Vec<Vec<u8>>,
+    /// Certs that may complete a path but are not trusted themselves: an
+    /// OFD's electronic signature carries only the signer's cert (and the
+    /// seal the maker's), so the SM2 seal CA comes from here.
+    pub(crate) intermediates: Vec<Vec<u8>>,
 }
 
 impl TrustStore {
@@ -51,6 +55,18 @@ impl TrustStore {
         for der in ders {
             CertificateRevocationList::from_der(&der).map_err(|_| TrustError::BadCrl)?;
             self.crls.push(der);
+        }
+        Ok(())
+    }
+
+    /// Add intermediate certs (DER or PEM; every cert of a bundle).
+    pub fn add_intermediate(&mut self, data: &[u8]) -> Result<(), TrustError> {
+        let ders = pem_or_der(data, "CERTIFICATE");
+        for der in ders {
+            X509Certificate::from_der(&der).map_err(|_| TrustError::BadCert)?;
+            if !self.intermediates.contains(&der) {
+                self.intermediates.push(der);
+            }
         }
         Ok(())
     }
@@ -123,6 +139,9 @@ pub struct RegistryQuery {
     pub first_signed_revision_sha256: Option<[u8; 32]>,
     /// seal_id of each signer, in signature order.
     pub seal_ids: Vec<String>,
+    /// For an OFD: the dataHash (SM3 of `Signature.xml`) of its first
+    /// intact electronic signature.
+    pub ofd_data_hash: Option<[u8; 32]>,
 }
 
 /// The seal service's document registry (the document-level OCSP).
