@@ -143,6 +143,21 @@ pub async fn document_pdf(
     Ok((d, pdf))
 }
 
+/// A document's OFD twin, for an account that may see the document; 404
+/// when the document has none (issued before OFD twins, or by a seal
+/// without an SM2 identity).
+pub async fn document_ofd(
+    store: &Store,
+    account: &Account,
+    document_id: &str,
+) -> Result<(IssuedDocument, Vec<u8>), ServiceError> {
+    let d = document_for(store, account, document_id).await?;
+    let ofd = crate::store::document_ofd::ofd(&store.pool, document_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    Ok((d, ofd))
+}
+
 /// The application a document was issued for, if any (whoever asks: an id
 /// is all it tells).
 pub async fn application_of(

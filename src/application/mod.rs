@@ -27,8 +27,8 @@ pub use access::get_readable;
 pub use approve::approve;
 pub use form::{Catalog, FieldView, KindSpec, from_form_pairs};
 pub use lookup::{
-    MAX_PAGE, QueueCounts, application_of, by_code, by_tracking, document_for, document_pdf,
-    none_yet, pdf_of, queue, queue_counts,
+    MAX_PAGE, QueueCounts, application_of, by_code, by_tracking, document_for, document_ofd,
+    document_pdf, none_yet, pdf_of, queue, queue_counts,
 };
 pub use review::{BulkRejected, MAX_BULK, accept, reject, reject_many, void};
 pub use submit::{issue_walk_in, submit};

@@ -79,14 +79,28 @@ impl TrustCache {
         let crate::seal::crl_publication::Crls {
             seal_ca: crl,
             root: root_crl,
-            ..
+            sm2_seal_ca,
         } = super::pki::published(state).await?;
         let mut trust = TrustStore::new();
         trust.add_crl(&root_crl).map_err(ApiError::internal)?;
+        let inst = &state.services.issuer.inst;
         trust
-            .add_anchor(&state.services.issuer.inst.pki.root.cert_der)
+            .add_anchor(&inst.pki.root.cert_der)
             .map_err(ApiError::internal)?;
         trust.add_crl(&crl).map_err(ApiError::internal)?;
+        // OFD documents: the SM2 root, and the SM2 seal CA, maker and TSA
+        // (an electronic signature carries only the signer's cert).
+        if let Some(sm2) = &inst.sm2 {
+            trust
+                .add_anchor(&sm2.root.cert_der)
+                .map_err(ApiError::internal)?;
+            for c in sm2.chain_ders() {
+                trust.add_intermediate(&c).map_err(ApiError::internal)?;
+            }
+        }
+        if let Some(c) = &sm2_seal_ca {
+            trust.add_crl(c).map_err(ApiError::internal)?;
+        }
         let trust = std::sync::Arc::new(trust);
         if let Ok(mut g) = self.current.lock() {
             *g = Some((std::time::Instant::now(), trust.clone()));
@@ -160,8 +174,16 @@ async fn read_pdf(req: Request, declared: Option<u64>) -> Result<Bytes, ApiError
                 break;
             }
         }
-        found.ok_or_else(|| ApiError::bad_request("no_file", "请选择要验证的 PDF 文件"))?
-    } else if ct.starts_with("application/pdf") || ct.starts_with("application/octet-stream") {
+        found.ok_or_else(|| ApiError::bad_request("no_file", "请选择要验证的 PDF 或 OFD 文件"))?
+    } else if [
+        "application/pdf",
+        "application/ofd",
+        "application/zip",
+        "application/octet-stream",
+    ]
+    .iter()
+    .any(|t| ct.starts_with(t))
+    {
         // One buffer, sized from the declared length (already checked
         // against the limit); chunks are copied in and dropped.
         let mut buf = Vec::with_capacity(declared.unwrap_or(0) as usize);

@@ -14,7 +14,7 @@ use crate::application::{
     QueueCounts, Submission, WalkIn,
 };
 use crate::web::auth::ApiUser;
-use crate::web::download::pdf_response;
+use crate::web::download::{ofd_response, pdf_response};
 use crate::web::{ApiError, AppState, ErrorBody};
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/documents", post(walk_in))
         .route("/api/v1/documents/{id}", get(get_document))
         .route("/api/v1/documents/{id}/pdf", get(document_pdf))
+        .route("/api/v1/documents/{id}/ofd", get(document_ofd))
         .route("/api/v1/documents/{id}/void", post(void))
 }
 
@@ -226,6 +227,20 @@ pub async fn document_pdf(
 ) -> Result<Response, ApiError> {
     let (d, pdf) = service::document_pdf(state.store(), &a, &id).await?;
     Ok(pdf_response(&d.number, pdf))
+}
+
+/// The document's OFD twin (GB/T 33190, sealed with a GB/T 38540
+/// electronic signature), as an attachment.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/ofd", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/ofd", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn document_ofd(
+    State(state): State<AppState>,
+    ApiUser(a): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (d, ofd) = service::document_ofd(state.store(), &a, &id).await?;
+    Ok(ofd_response(&d.number, ofd))
 }
 
 /// Void an issued document, with a reason.

@@ -65,6 +65,7 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         clerk::reject,
         clerk::get_document,
         clerk::document_pdf,
+        clerk::document_ofd,
         clerk::void,
         clerk::walk_in,
         verify::verify,

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/apply/{kind}/{seal_id}", get(form).post(submit))
         .route("/a/{token}", get(status))
         .route("/a/{token}/document.pdf", get(download))
+        .route("/a/{token}/document.ofd", get(download_ofd))
         .route("/track", get(track_form).post(track))
 }
 
@@ -151,7 +152,17 @@ async fn show_status(
     download_url: String,
 ) -> Result<Response, PageError> {
     let app = service::view(state.store(), state.catalog(), a).await?;
-    let mut resp = render("status.html", context! { app, download_url })?.into_response();
+    // The OFD twin, when the document has one (the same link, .ofd).
+    let ofd_url = match a.document_id.as_deref() {
+        Some(id)
+            if !download_url.is_empty()
+                && crate::store::document_ofd::exists(&state.store().pool, id).await? =>
+        {
+            Some(download_url.replace("/document.pdf", "/document.ofd"))
+        }
+        _ => None,
+    };
+    let mut resp = render("status.html", context! { app, download_url, ofd_url })?.into_response();
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("private, no-store"),
@@ -180,6 +191,23 @@ async fn download(
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(crate::web::download::pdf_response(&d.number, pdf))
+}
+
+async fn download_ofd(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let a = service::by_tracking(state.store(), &token)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let id = a.document_id.as_deref().ok_or(ApiError::NotFound)?;
+    let d = crate::store::documents::get(&state.store().pool, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let ofd = crate::store::document_ofd::ofd(&state.store().pool, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(crate::web::download::ofd_response(&d.number, ofd))
 }
 
 async fn track_form(

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/v/{id}", get(landing))
         .route("/v/{id}/document.pdf", get(landing_pdf))
+        .route("/v/{id}/document.ofd", get(landing_ofd))
 }
 
 async fn verify_form() -> Result<Response, PageError> {
@@ -190,6 +191,8 @@ async fn landing(
     let d = code_lookup::document(&state, &client, &id, &q.c).await?;
     let (name, id_number) = masked_applicant(&d.fields_json);
     let kind = state.catalog().title_of(&d.kind);
+    let has_ofd = crate::store::document_ofd::exists(&state.store().pool, &d.document_id).await?;
+    let code = q.c.trim().to_ascii_uppercase();
     let html = render(
         "landing.html",
         context! {
@@ -197,7 +200,10 @@ async fn landing(
             voided => d.status == DocumentState::Voided, voided_at => d.voided_at, void_reason => d.void_reason,
             name, id_number, level => d.pades_level,
             image => seal_image(&state.services.issuer.font, &d.holder),
-            download => format!("/v/{}/document.pdf?c={}", d.document_id, q.c.trim().to_ascii_uppercase()),
+            download => (d.kind != crate::issuance::SIGNED_OFD_KIND)
+                .then(|| format!("/v/{}/document.pdf?c={code}", d.document_id)),
+            download_ofd => has_ofd.then(|| format!("/v/{}/document.ofd?c={code}", d.document_id)),
+            ses => d.pades_level == crate::issuance::SES_LEVEL,
         },
     )?;
     Ok(no_store(html.into_response()))
@@ -214,6 +220,19 @@ async fn landing_pdf(
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(crate::web::download::pdf_response(&d.number, pdf))
+}
+
+async fn landing_ofd(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, PageError> {
+    let d = code_lookup::document(&state, &client, &id, &q.c).await?;
+    let ofd = crate::store::document_ofd::ofd(&state.store().pool, &d.document_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(crate::web::download::ofd_response(&d.number, ofd))
 }
 
 #[cfg(test)]
