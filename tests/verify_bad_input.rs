@@ -176,22 +176,20 @@ fn a_hundred_signatures() {
 
 #[test]
 fn malformed_cms() {
-    for hex in [
-        "",
-        "00",
+    // An empty or zero-filled value is no signature at all (universal
+    // signature forgery, CCS 2019), named as such.
+    let missing = ["", "00", "0000000000"].map(|h| (h, Code::SIGNATURE_VALUE_MISSING));
+    let malformed = [
         "3080",
         "30820fff",
         "3003020101",
         "300d06092a864886f70d010702",
         "ffffffffffffffff",
-    ] {
+    ]
+    .map(|h| (h, Code::CMS_MALFORMED));
+    for (hex, code) in missing.into_iter().chain(malformed) {
         let pdf = pdf_with_signatures(&[sig_dict(hex)]);
-        check(
-            &pdf,
-            &VerifyOptions::default(),
-            Verdict::Invalid,
-            Code::CMS_MALFORMED,
-        );
+        check(&pdf, &VerifyOptions::default(), Verdict::Invalid, code);
     }
 }
 
