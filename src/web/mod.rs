@@ -18,6 +18,7 @@ mod limits;
 mod login;
 mod pages;
 pub(crate) mod pki;
+mod query_text;
 mod serve;
 mod state;
 mod text_input;
@@ -63,6 +64,10 @@ pub fn router(state: AppState, body_timeout: std::time::Duration) -> Router {
         .fallback(pages::not_found)
         .with_state(state.clone())
         .merge(tsa)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            query_text::checked_query,
+        ))
         .layer(axum::middleware::from_fn(record_request))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(

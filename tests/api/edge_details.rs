@@ -433,6 +433,28 @@ async fn control_characters_are_refused_in_every_text_input_with_a_chinese_messa
             .await;
         assert_eq!(s, StatusCode::OK);
         assert_ne!(v["status"], "voided", "{v}");
+
+        // Query strings: the seal search, on the API and on the page.
+        for q in ["%1B%5B2J", "%00", "%E2%80%AE", "a%0D%0Ab"] {
+            let (s, v) = app
+                .call("GET", &format!("/api/v1/kinds/business_premises/seals?q={q}"), None, None)
+                .await;
+            refused(s, v["message"].as_str().unwrap_or_default(), &format!("API q={q}"));
+            let r = app
+                .http
+                .get(app.url(&format!("/apply/business_premises?q={q}")))
+                .send()
+                .await
+                .unwrap();
+            let s = r.status();
+            let text = r.text().await.unwrap();
+            assert!(text.contains("<html"), "a page, not JSON: {text}");
+            refused(s, &text, &format!("page q={q}"));
+        }
+        let (s, _) = app
+            .call("GET", "/api/v1/kinds/business_premises/seals?q=%E9%9D%92%E5%8F%A3", None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "a plain search still answers");
         app.stop().await;
     }
 }
@@ -568,3 +590,4 @@ async fn a_long_unbroken_latin_run_is_wrapped_inside_the_page() {
     }
     app.stop().await;
 }
+
