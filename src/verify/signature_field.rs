@@ -1,5 +1,7 @@
 //! Finding the signatures of a document: signature fields of the AcroForm
-//! (ISO 32000-1 §12.7, §12.8) whose /V is a signature dictionary.
+//! (ISO 32000-1 §12.7, §12.8) whose /V is a signature dictionary, in the
+//! last revision and in every earlier one (a signature a later update took
+//! out of the form is still found, and reported with that finding).
 
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -7,8 +9,12 @@ use std::rc::Rc;
 use super::report::Code;
 use crate::pdf::{Dict, Object, PdfDocument, PdfError, XrefEntry};
 
-/// Most form-field nodes visited.
+/// Most form-field nodes visited in the last revision's form.
 const MAX_FIELD_NODES: usize = 10_000;
+/// Most visited in all earlier revisions' forms together: most revisions
+/// share their form with the next one, and 256 revisions of a big form
+/// must not cost 256 walks of it.
+const MAX_EARLIER_FIELD_NODES: usize = 4 * MAX_FIELD_NODES;
 /// Deepest field hierarchy followed.
 const MAX_FIELD_DEPTH: usize = 32;
 
@@ -77,16 +83,20 @@ impl FoundSignature {
 /// from the report.
 pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, PdfError> {
     let last = doc.last_revision();
-    let mut out = fields_of(doc, last, max)?;
+    let mut out = fields_of(doc, last, max, &mut { MAX_FIELD_NODES })?;
     let mut seen: HashSet<u32> = out.iter().filter_map(|s| s.object).collect();
+    let mut budget = MAX_EARLIER_FIELD_NODES;
     for rev in (0..last).rev() {
         if out.len() > max {
             break;
         }
         // An earlier revision that cannot be read hides nothing from the
-        // last one; the modification analysis reports what changed.
-        let Ok(earlier) = fields_of(doc, rev, max) else {
-            continue;
+        // last one (the modification analysis reports what changed), but
+        // running out of budget would: that is an error.
+        let earlier = match fields_of(doc, rev, max, &mut budget) {
+            Ok(e) => e,
+            Err(e @ PdfError::Limit { .. }) => return Err(e),
+            Err(_) => continue,
         };
         for sig in earlier {
             if sig.finding.is_some() || sig.object.is_some_and(|n| seen.contains(&n)) {
@@ -151,6 +161,7 @@ fn fields_of(
     doc: &PdfDocument<'_>,
     rev: usize,
     max: usize,
+    budget: &mut usize,
 ) -> Result<Vec<FoundSignature>, PdfError> {
     let Some(trailer) = doc.revisions.get(rev).map(|r| r.trailer.clone()) else {
         return Ok(Vec::new());
@@ -174,7 +185,6 @@ fn fields_of(
     let mut out = Vec::new();
     let mut seen_fields = HashSet::new();
     let mut seen_sigs = HashSet::new();
-    let mut visited = 0usize;
     // (node, inherited /FT, name prefix, depth)
     type Pending = (Object, Option<Vec<u8>>, Option<String>, usize);
     let mut stack: Vec<Pending> = Vec::new();
@@ -182,12 +192,12 @@ fn fields_of(
         stack.push((f.clone(), None, None, 0));
     }
     while let Some((node, ft, prefix, depth)) = stack.pop() {
-        visited += 1;
-        if visited > MAX_FIELD_NODES || depth > MAX_FIELD_DEPTH {
+        if *budget == 0 || depth > MAX_FIELD_DEPTH {
             return Err(PdfError::Limit {
                 what: "form field tree size",
             });
         }
+        *budget -= 1;
         if let Object::Ref(n, _) = node
             && !seen_fields.insert(n)
         {
