@@ -25,6 +25,7 @@ mod check;
 mod documents;
 pub mod integrate;
 mod tree;
+pub mod tsa_use;
 
 use sqlx::Any;
 

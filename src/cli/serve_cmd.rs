@@ -20,6 +20,11 @@ fn spawn_audit_anchoring(services: &crate::web::Services, secs: u64) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            // Finished minutes of public timestamp requests become entries
+            // first, so this integration takes them in.
+            if let Err(e) = crate::audit::tsa_use::record(&integrating).await {
+                tracing::warn!(error = %e, "timestamp authority use not recorded");
+            }
             if let Err(e) = crate::audit::integrate(&integrating).await {
                 tracing::warn!(error = %e, "audit entries not integrated");
             }

@@ -91,6 +91,8 @@ pub struct Settings {
     pub applications_per_client_hour: i64,
     /// Applications per applicant ID number per day.
     pub applications_per_id_number_day: i64,
+    /// Timestamp requests to the public `POST /tsa` per client per minute.
+    pub timestamps_per_client_minute: i64,
     /// How long a new API token works, in days.
     pub api_token_days: i64,
 }
@@ -126,6 +128,7 @@ impl Default for Settings {
             code_guesses_per_client_10min: 20,
             applications_per_client_hour: 30,
             applications_per_id_number_day: 5,
+            timestamps_per_client_minute: 60,
             api_token_days: 90,
         }
     }
@@ -160,6 +163,7 @@ pub const KEYS: &[&str] = &[
     "code_guesses_per_client_10min",
     "applications_per_client_hour",
     "applications_per_id_number_day",
+    "timestamps_per_client_minute",
     "api_token_days",
 ];
 
@@ -336,6 +340,9 @@ impl Settings {
             }
             "applications_per_id_number_day" => {
                 self.applications_per_id_number_day = parse_limit(value)?
+            }
+            "timestamps_per_client_minute" => {
+                self.timestamps_per_client_minute = parse_limit(value)?
             }
             "api_token_days" => {
                 self.api_token_days = match parse_count(value)? {

@@ -15,6 +15,7 @@ pub mod meta;
 pub mod rate_limits;
 pub mod seal_sm2;
 pub mod seals;
+pub mod tsa_usage;
 pub mod users;
 
 use std::str::FromStr;

@@ -36,13 +36,20 @@ impl Limit {
         let mut tx = store.begin_write().await?;
         let (hits, start) = rate_limits::hit(&mut **tx, &bucket, now, self.window).await?;
         tx.commit().await?;
+        self.check(hits, start, now)?;
+        Ok(Taken { bucket })
+    }
+
+    /// 429 with `Retry-After` once `hits` in the window from `start` pass
+    /// the limit.
+    fn check(&self, hits: i64, start: i64, now: i64) -> Result<(), ApiError> {
         if hits > self.max {
             return Err(ApiError::TooManyRequests {
                 retry_after: (start + self.window - now).max(1),
                 message: self.message.into(),
             });
         }
-        Ok(Taken { bucket })
+        Ok(())
     }
 }
 
@@ -64,6 +71,7 @@ pub struct Limits {
     pub code: Limit,
     pub apply_per_client: Limit,
     pub apply_per_id_number: Limit,
+    pub timestamps_per_client: Limit,
 }
 
 impl Limits {
@@ -92,6 +100,12 @@ impl Limits {
                 max: s.applications_per_id_number_day,
                 window: 86_400,
                 message: "该身份证号今日提交的申请已达上限，请明天再试或到村（社区）办理",
+            },
+            timestamps_per_client: Limit {
+                name: "tsa",
+                max: s.timestamps_per_client_minute,
+                window: 60,
+                message: "时间戳请求过于频繁，请稍后再试",
             },
         }
     }
@@ -127,6 +141,26 @@ pub(crate) async fn submission(
         limits.apply_per_id_number.take(state.store(), &key).await?;
     }
     Ok(())
+}
+
+/// Before the public timestamp authority signs: the client's limit hit and
+/// the request counted for the audit log ([`crate::audit::tsa_use`]), in
+/// one transaction, so no token is signed that the log will not account for.
+pub(crate) async fn timestamp(
+    state: &super::AppState,
+    client: &super::client::Client,
+) -> Result<(), ApiError> {
+    let limit = &state.limits.timestamps_per_client;
+    let bucket = format!("{}:{}", limit.name, client.block());
+    let now = now_unix();
+    let mut tx = state.store().begin_write().await?;
+    let (hits, start) = rate_limits::hit(&mut **tx, &bucket, now, limit.window).await?;
+    let allowed = limit.check(hits, start, now);
+    if allowed.is_ok() {
+        crate::store::tsa_usage::count(&mut **tx, now).await?;
+    }
+    tx.commit().await?;
+    allowed
 }
 
 /// Forget rate-limit windows and login-attempt counts untouched for

@@ -18,6 +18,7 @@ mod limits;
 mod login;
 mod pages;
 pub(crate) mod pki;
+mod query_text;
 mod serve;
 mod state;
 mod text_input;
@@ -49,7 +50,12 @@ pub fn router(state: AppState, body_timeout: std::time::Duration) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     // The built-in RFC 3161 authority answers `POST /tsa` for anyone.
     let tsa = match state.services.issuer.inst.timestamp_authority() {
-        Ok(t) => crate::tsa::http::router(Arc::new(t)),
+        // Every request is limited per client and counted for the audit
+        // log before the TSA key signs (`limits::timestamp`).
+        Ok(t) => crate::tsa::http::router(Arc::new(t)).layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            timestamp_gate,
+        )),
         Err(e) => {
             tracing::error!(error = %e, "the built-in timestamp authority is not served");
             Router::new()
@@ -63,6 +69,10 @@ pub fn router(state: AppState, body_timeout: std::time::Duration) -> Router {
         .fallback(pages::not_found)
         .with_state(state.clone())
         .merge(tsa)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            query_text::checked_query,
+        ))
         .layer(axum::middleware::from_fn(record_request))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(
@@ -124,6 +134,20 @@ pub fn router(state: AppState, body_timeout: std::time::Duration) -> Router {
                 "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
             ),
         ))
+}
+
+/// The public timestamp authority's gate: see [`limits::timestamp`].
+async fn timestamp_gate(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    client::ClientAddr(client): client::ClientAddr,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match limits::timestamp(&state, &client).await {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 /// Count the request and its latency under its route template.

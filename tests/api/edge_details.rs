@@ -433,6 +433,42 @@ async fn control_characters_are_refused_in_every_text_input_with_a_chinese_messa
             .await;
         assert_eq!(s, StatusCode::OK);
         assert_ne!(v["status"], "voided", "{v}");
+
+        // Query strings: the seal search, on the API and on the page.
+        for q in ["%1B%5B2J", "%00", "%E2%80%AE", "a%0D%0Ab"] {
+            let (s, v) = app
+                .call(
+                    "GET",
+                    &format!("/api/v1/kinds/business_premises/seals?q={q}"),
+                    None,
+                    None,
+                )
+                .await;
+            refused(
+                s,
+                v["message"].as_str().unwrap_or_default(),
+                &format!("API q={q}"),
+            );
+            let r = app
+                .http
+                .get(app.url(&format!("/apply/business_premises?q={q}")))
+                .send()
+                .await
+                .unwrap();
+            let s = r.status();
+            let text = r.text().await.unwrap();
+            assert!(text.contains("<html"), "a page, not JSON: {text}");
+            refused(s, &text, &format!("page q={q}"));
+        }
+        let (s, _) = app
+            .call(
+                "GET",
+                "/api/v1/kinds/business_premises/seals?q=%E9%9D%92%E5%8F%A3",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "a plain search still answers");
         app.stop().await;
     }
 }
@@ -567,4 +603,79 @@ async fn a_long_unbroken_latin_run_is_wrapped_inside_the_page() {
         }
     }
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_public_timestamp_authority_is_limited_per_client_and_every_use_is_audited() {
+    for b in backends() {
+        let app =
+            spawn_app_with(b, IssuerMode::Works, |s| s.timestamps_per_client_minute = 5).await;
+        let started = eseal::store::now_unix();
+        let query = eseal::tsa::exchange::Request::new(&[7; 32]).unwrap();
+        let mut statuses = Vec::new();
+        for _ in 0..8 {
+            let r = app
+                .http
+                .post(app.url("/tsa"))
+                .header("content-type", "application/timestamp-query")
+                .body(query.der.clone())
+                .send()
+                .await
+                .unwrap();
+            let s = r.status();
+            if s == StatusCode::OK {
+                query
+                    .token_from_response(&r.bytes().await.unwrap())
+                    .unwrap();
+            } else {
+                assert!(r.headers().contains_key("retry-after"));
+            }
+            statuses.push(s.as_u16());
+        }
+        // A minute boundary between the requests restarts the window: at
+        // most one more may pass.
+        let ok = statuses.iter().filter(|s| **s == 200).count();
+        assert!((5..=6).contains(&ok), "{statuses:?}");
+        assert!(statuses.contains(&429), "{statuses:?}");
+        // Nothing is in the log until the minute is over; then one entry
+        // per minute accounts for every token signed.
+        assert!(
+            !app.audit_actions()
+                .await
+                .iter()
+                .any(|(a, _)| a == "tsa.use"),
+            "no entry per anonymous request"
+        );
+        let later = started - started.rem_euclid(60) + 180;
+        let n = eseal::audit::tsa_use::record_before(&app.store, later)
+            .await
+            .unwrap();
+        assert!((1..=2).contains(&n), "{n}");
+        let counted: i64 = eseal::store::audit::page(&app.store.pool, 0, 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.action == "tsa.use")
+            .map(|r| {
+                assert_eq!(r.actor, "public");
+                r.detail
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("requests="))
+                    .unwrap()
+                    .parse::<i64>()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(counted, ok as i64, "every signing and only signings");
+        // Recording again adds nothing; the log still verifies.
+        assert_eq!(
+            eseal::audit::tsa_use::record_before(&app.store, later)
+                .await
+                .unwrap(),
+            0
+        );
+        let report = eseal::audit::verify(&app.store).await.unwrap();
+        assert!(report.problem.is_none(), "{:?}", report.problem);
+        app.stop().await;
+    }
 }
