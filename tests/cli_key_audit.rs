@@ -30,14 +30,7 @@ fn ok(cmd: &mut std::process::Command) -> String {
 }
 
 fn roster(dir: &Path) -> PathBuf {
-    let full = std::fs::read_to_string(common::repo().join("keys-example/roster.csv")).unwrap();
-    let mut lines = full.lines();
-    let mut rows = vec![lines.next().unwrap()];
-    rows.extend(lines.filter(|l| [SEAL, OTHER, DISTRICT].iter().any(|s| l.starts_with(s))));
-    assert_eq!(rows.len(), 4);
-    let path = dir.join("roster.csv");
-    std::fs::write(&path, rows.join("\n") + "\n").unwrap();
-    path
+    common::roster_with(dir, &[SEAL, OTHER, DISTRICT])
 }
 
 /// The entries after `from` with `action`.

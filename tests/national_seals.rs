@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
+use common::sm2_tools::{openssl_verify, pem_blocks, pkeyutl_verify};
 use common::{Backend, TestEnv, audit_rows, backends, eseal, run, tool};
 use der::{Decode, Encode};
 use eseal::configuration::installation::Installation;
@@ -22,42 +23,11 @@ use eseal::ses::{SealProblem, SesSeal, TrustedMaker, check_seal, parse_seal};
 use time::OffsetDateTime;
 
 const ROSTER: &[u8] = include_bytes!("../keys-example/roster.csv");
-const DISTID: &str = "distid:1234567812345678";
 
 fn ok(cmd: &mut Command) -> String {
     let (success, out, err) = run(cmd);
     assert!(success, "{cmd:?} failed:\n{out}\n{err}");
     out
-}
-
-/// Split a PEM bundle into its blocks.
-fn pem_blocks(text: &str) -> Vec<String> {
-    text.split_inclusive("-----END CERTIFICATE-----\n")
-        .filter(|b| b.contains("BEGIN"))
-        .map(str::to_string)
-        .collect()
-}
-
-fn openssl_verify(openssl: &Path, ca: &Path, certs: &[&Path], distid: bool) -> (bool, String) {
-    let mut c = Command::new(openssl);
-    c.args(["verify", "-partial_chain", "-CAfile"]).arg(ca);
-    if distid {
-        c.args(["-vfyopt", DISTID]);
-    }
-    c.args(certs);
-    let (success, out, err) = run(&mut c);
-    (success, format!("{out}{err}"))
-}
-
-fn pkeyutl_verify(openssl: &Path, pubkey: &Path, data: &Path, sig: &Path) -> bool {
-    run(Command::new(openssl)
-        .args(["pkeyutl", "-verify", "-pubin", "-inkey"])
-        .arg(pubkey)
-        .args(["-rawin", "-digest", "sm3", "-pkeyopt", DISTID, "-in"])
-        .arg(data)
-        .arg("-sigfile")
-        .arg(sig))
-    .0
 }
 
 /// The asn1crypto reader's JSON line per file.

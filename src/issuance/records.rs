@@ -72,14 +72,28 @@ pub async fn with_code(
         .filter(|d| verification_code_matches(&code, &d.code_sha256)))
 }
 
-/// Look a verified file up: by the whole file's hash, else by the digest
-/// its first signature covers (later updates change the file hash).
+/// Look a verified file up: by the whole file's hash (a PDF, or an OFD
+/// stamped alone), by the hash or first dataHash of an OFD twin, else by
+/// the digest a PDF's first signature covers (later updates change the
+/// file hash).
 pub async fn lookup(
     store: &Store,
     q: &RegistryQuery,
 ) -> Result<Option<IssuedDocument>, StoreError> {
     if let Some(d) = documents::by_pdf_sha256(&store.pool, &hex::encode(q.file_sha256)).await? {
         return Ok(Some(d));
+    }
+    // An OFD twin: by its own hash, else by its first signature's dataHash
+    // (a later seal changes the package's hash, not that).
+    let data_hash = q.ofd_data_hash.map(hex::encode);
+    if let Some(id) = crate::store::document_ofd::document_of(
+        &store.pool,
+        &hex::encode(q.file_sha256),
+        data_hash.as_deref(),
+    )
+    .await?
+    {
+        return documents::get(&store.pool, &id).await;
     }
     match q.first_signed_revision_sha256 {
         Some(h) => documents::by_signed_digest(&store.pool, &hex::encode(h)).await,

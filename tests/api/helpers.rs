@@ -86,11 +86,14 @@ pub async fn spawn_app_with(
     Installation::init(&env.settings).await.expect("init");
     let inst = Installation::open(&env.settings).await.expect("open");
     let roster = Roster::parse(&mini_roster()).expect("roster");
+    // With their SM2 identity, as `eseal seals provision` gives them: every
+    // document is issued as PDF and as its sealed OFD twin.
+    let national = inst.national().expect("font");
     registry::provision(
         &inst.store,
         inst.signer.as_ref(),
         &inst.pki,
-        None,
+        national.as_ref(),
         &roster,
         "test",
         &|| {},

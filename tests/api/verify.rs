@@ -36,11 +36,15 @@ async fn issued(app: &TestApp, clerk: &str) -> (String, String, Vec<u8>) {
 }
 
 async fn verify_raw(app: &TestApp, pdf: Vec<u8>) -> (StatusCode, Value) {
+    verify_as(app, pdf, "application/pdf").await
+}
+
+async fn verify_as(app: &TestApp, file: Vec<u8>, content_type: &str) -> (StatusCode, Value) {
     let r = app
         .http
         .post(app.url("/api/v1/verify"))
-        .header("content-type", "application/pdf")
-        .body(pdf)
+        .header("content-type", content_type)
+        .body(file)
         .send()
         .await
         .unwrap();
@@ -95,6 +99,31 @@ async fn issued_documents_verify_and_voiding_shows_at_once() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.json::<Value>().await.unwrap()["verdict"], "VALID");
+
+        // The OFD twin: the clerk downloads it; it verifies as OFD and the
+        // registry knows it as the same document.
+        let r = app
+            .http
+            .get(app.url(&format!("/api/v1/documents/{id}/ofd")))
+            .bearer_auth(&clerk)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/ofd");
+        let ofd = r.bytes().await.unwrap().to_vec();
+        let (s, v) = verify_as(&app, ofd.clone(), "application/ofd").await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["verdict"], "VALID", "{v}");
+        assert_eq!(v["format"], "OFD");
+        assert_eq!(v["registry"]["status"], "ON_RECORD", "{v}");
+        assert_eq!(v["signatures"][0]["signer"]["seal_id"], SEAL_A);
+        assert_eq!(v["signatures"][0]["signing_time"]["source"], "TIMESTAMP");
+        let (_, pdf_report) = verify_raw(&app, pdf.clone()).await;
+        assert_eq!(
+            v["registry"]["document_number"],
+            pdf_report["registry"]["document_number"]
+        );
 
         // Prometheus metrics count issuances per seal level and verifications per verdict.
         let metrics = app
@@ -172,6 +201,10 @@ async fn issued_documents_verify_and_voiding_shows_at_once() {
         assert_eq!(v["verdict"], "INVALID", "{v}");
         assert!(codes(&v).contains(&"REGISTRY_VOIDED".to_string()), "{v}");
         assert!(v["reasons"].to_string().contains("申请人信息有误"));
+        // Voiding voids both forms.
+        let (_, v) = verify_as(&app, ofd.clone(), "application/ofd").await;
+        assert_eq!(v["verdict"], "INVALID", "{v}");
+        assert!(codes(&v).contains(&"REGISTRY_VOIDED".to_string()), "{v}");
         let (_, st) = app
             .call(
                 "GET",
@@ -224,6 +257,25 @@ async fn the_qr_landing_masks_personal_data_and_serves_the_original() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+        // Both forms are offered, the PDF first; the OFD is the stored twin.
+        let (p, o) = (
+            page.find("id=\"download\""),
+            page.find("id=\"download-ofd\""),
+        );
+        assert!(p.is_some() && o.is_some() && p < o, "PDF then OFD: {page}");
+        let r = app
+            .http
+            .get(app.url(&format!("/v/{id}/document.ofd?c={code}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/ofd");
+        let stored = eseal::store::document_ofd::ofd(&app.store.pool, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.bytes().await.unwrap().to_vec(), stored);
         // Lower-case code works (codes are case-insensitive).
         let r = app
             .http
@@ -240,6 +292,7 @@ async fn the_qr_landing_masks_personal_data_and_serves_the_original() {
             format!("/v/{id}"),
             format!("/v/{}?c={code}", "C".repeat(22)),
             format!("/v/{id}/document.pdf?c=AAAAAAAA"),
+            format!("/v/{id}/document.ofd?c=AAAAAAAA"),
         ] {
             let r = app.http.get(app.url(&path)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
@@ -355,6 +408,11 @@ async fn the_verify_page_shows_a_verdict_and_bad_uploads_get_a_reason() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert!(r.text().await.unwrap().contains("请选择要验证的 PDF 文件"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("请选择要验证的 PDF 或 OFD 文件")
+    );
     app.stop().await;
 }

@@ -7,6 +7,7 @@ use std::process::Command;
 use eseal::configuration::Settings;
 
 pub mod server;
+pub mod sm2_tools;
 
 pub fn is_ci() -> bool {
     std::env::var("CI").map(|v| v == "true").unwrap_or(false)
@@ -129,6 +130,18 @@ pub fn tool(name: &str) -> Option<PathBuf> {
         );
     }
     found
+}
+
+/// A roster file in `dir` with the demo roster's rows of `seals` only.
+pub fn roster_with(dir: &Path, seals: &[&str]) -> PathBuf {
+    let full = std::fs::read_to_string(repo().join("keys-example/roster.csv")).expect("roster");
+    let mut lines = full.lines();
+    let mut rows: Vec<&str> = lines.next().into_iter().collect();
+    rows.extend(lines.filter(|l| seals.iter().any(|s| l.starts_with(s))));
+    assert_eq!(rows.len(), seals.len() + 1, "every seal is in the roster");
+    let path = dir.join("roster.csv");
+    std::fs::write(&path, rows.join("\n") + "\n").expect("write roster");
+    path
 }
 
 /// Run a command, returning (success, stdout, stderr).

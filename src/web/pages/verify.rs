@@ -118,7 +118,12 @@ fn seals_of(font: &crate::font::FontBook, report: &Report, trusted_root: bool) -
                     .signing_time
                     .as_ref()
                     .is_some_and(|t| t.source == TimeSource::Timestamp),
-                level: s.pades_level.unwrap_or("").to_string(),
+                // PAdES's level for a PDF; what the signature is for an OFD.
+                level: match (s.pades_level, s.sub_filter.as_deref()) {
+                    (Some(l), _) => format!("PAdES {l}"),
+                    (None, Some(f)) if f.starts_with("GB/T 38540") => "GB/T 38540 电子签章".into(),
+                    _ => String::new(),
+                },
                 verdict,
                 verdict_label,
                 reasons: s.reasons.iter().map(|r| r.zh()).collect(),
