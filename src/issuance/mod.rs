@@ -14,6 +14,7 @@ pub use identifiers::{
 };
 pub use issue::{
     Draft, IssueContext, IssueError, IssueRequest, Issued, Prepared, audit_seal_use, issue,
+    seal_use_detail, seal_use_event,
     prepare, record, sign_draft,
 };
 pub use issuer::{Issuer, tsa_client};
