@@ -176,22 +176,20 @@ fn a_hundred_signatures() {
 
 #[test]
 fn malformed_cms() {
-    for hex in [
-        "",
-        "00",
+    // An empty or zero-filled value is no signature at all (universal
+    // signature forgery, CCS 2019), named as such.
+    let missing = ["", "00", "0000000000"].map(|h| (h, Code::SIGNATURE_VALUE_MISSING));
+    let malformed = [
         "3080",
         "30820fff",
         "3003020101",
         "300d06092a864886f70d010702",
         "ffffffffffffffff",
-    ] {
+    ]
+    .map(|h| (h, Code::CMS_MALFORMED));
+    for (hex, code) in missing.into_iter().chain(malformed) {
         let pdf = pdf_with_signatures(&[sig_dict(hex)]);
-        check(
-            &pdf,
-            &VerifyOptions::default(),
-            Verdict::Invalid,
-            Code::CMS_MALFORMED,
-        );
+        check(&pdf, &VerifyOptions::default(), Verdict::Invalid, code);
     }
 }
 
@@ -261,6 +259,51 @@ fn reference_chain_loop_terminates() {
     ];
     check(
         &pdf_from_objects(&objs, ""),
+        &VerifyOptions::default(),
+        Verdict::Indeterminate,
+        Code::LIMIT_EXCEEDED,
+    );
+}
+
+#[test]
+fn many_revisions_of_a_big_form_are_bounded() {
+    // A 3,000-field form and 200 revisions redefining the catalog: the
+    // earlier revisions' forms are walked (a signature taken out of the form
+    // later must still be found) within one shared budget, not 200 times.
+    let fields: Vec<String> = (0..3000)
+        .map(|i| format!("<< /FT /Tx /T (f{i}) >>"))
+        .collect();
+    let catalog = b"<< /Type /Catalog /Pages 2 0 R /AcroForm 3 0 R >>".to_vec();
+    let mut pdf = pdf_from_objects(
+        &[
+            catalog.clone(),
+            b"<< /Type /Pages /Kids [] /Count 0 >>".to_vec(),
+            format!("<< /Fields [{}] >>", fields.join(" ")).into_bytes(),
+        ],
+        "",
+    );
+    for _ in 0..200 {
+        let prev = std::str::from_utf8(&pdf[pdf.len() - 30..])
+            .unwrap()
+            .split_whitespace()
+            .rev()
+            .nth(1)
+            .unwrap()
+            .to_string();
+        let at = pdf.len();
+        pdf.extend_from_slice(b"1 0 obj\n");
+        pdf.extend_from_slice(&catalog);
+        pdf.extend_from_slice(b"\nendobj\n");
+        let xref = pdf.len();
+        pdf.extend_from_slice(
+            format!(
+                "xref\n0 1\n0000000000 65535 f \n1 1\n{at:010} 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n"
+            )
+            .as_bytes(),
+        );
+    }
+    check(
+        &pdf,
         &VerifyOptions::default(),
         Verdict::Indeterminate,
         Code::LIMIT_EXCEEDED,

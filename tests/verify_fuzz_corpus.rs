@@ -1,6 +1,6 @@
-//! Replays the saved fuzz corpora (fuzz/corpus/verify_pdf, verify_cms) as
-//! ordinary tests on stable: no input may panic (even a caught one) or take
-//! long.
+//! Replays the saved fuzz corpora (fuzz/corpus/verify_pdf, verify_cms,
+//! pdf_reader) as ordinary tests on stable: no input may panic (even a
+//! caught one) or take long.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches fail loudly
 
 use std::time::{Duration, Instant};
@@ -57,6 +57,18 @@ fn replay_verify_cms_corpus() {
             let _ = eseal::verify::check_token(&data, &[0u8; 32], &[], &[]);
         });
         assert!(result.is_ok(), "{name}: panicked");
+    }
+}
+
+/// What fuzz/fuzz_targets/pdf_reader.rs does: every object of every
+/// revision read, references resolved, streams decoded.
+#[test]
+fn replay_pdf_reader_corpus() {
+    for (name, data) in inputs("pdf_reader") {
+        let start = Instant::now();
+        let result = std::panic::catch_unwind(|| eseal::pdf::read_everything(&data));
+        assert!(result.is_ok(), "{name}: panicked");
+        assert!(start.elapsed() < Duration::from_secs(2), "{name}: too slow");
     }
 }
 

@@ -355,12 +355,20 @@ fn verdicts_agree_with_pyhanko() {
         ("foreign_p521.pdf", true, false),
         // RSASSA-PSS with a 190-byte salt: ring verifies hash-length salts only.
         ("foreign_rsa_pss.pdf", true, false),
+        // /NeedAppearances added to the signed form: pyHanko's difference
+        // analysis lets it pass; viewers then redraw every field's appearance.
+        ("attack_acroform_changed.pdf", true, false),
+        // An object appended after the last %%EOF without a cross-reference
+        // section: pyHanko reads the last revision only; a repairing reader
+        // shows the appended object (incremental saving attack).
+        ("attack_incremental_saving_no_xref.pdf", true, false),
     ];
     let mut compared = 0;
     for (file, sigs) in py.as_object().unwrap() {
         let r = run(&read(file), &t);
         let ours_ok = matches!(r.verdict, Verdict::Valid | Verdict::ValidWithWarnings);
-        // pyHanko lists approval signatures only: none means nothing to accept.
+        // pyHanko lists approval signatures only: none means nothing to accept;
+        // a file pyHanko cannot read or validate (an error) is not accepted.
         let py_ok = sigs
             .as_array()
             .is_some_and(|a| !a.is_empty() && a.iter().all(|s| s["bottom_line"] == true));
@@ -373,7 +381,10 @@ fn verdicts_agree_with_pyhanko() {
             );
             continue;
         }
-        assert!(sigs.is_array(), "pyHanko failed on {file}: {sigs}");
+        assert!(
+            sigs.is_array() || (file.starts_with("attack_") && sigs.get("error").is_some()),
+            "pyHanko failed on {file}: {sigs}"
+        );
         assert_eq!(
             ours_ok,
             py_ok,
@@ -382,7 +393,7 @@ fn verdicts_agree_with_pyhanko() {
         );
         compared += 1;
     }
-    assert!(compared >= 30, "only {compared} files compared");
+    assert!(compared >= 50, "only {compared} files compared");
 }
 
 /// CPU time per verification on this thread (not wall time: the shared CI

@@ -17,6 +17,7 @@
 
 mod document;
 mod error;
+mod exercise;
 mod filter;
 mod lexer;
 mod limits;
@@ -28,6 +29,7 @@ mod xref;
 
 pub use document::{PdfDocument, Revision};
 pub use error::PdfError;
+pub use exercise::read_everything;
 pub use limits::ReadLimits;
 pub use object::{Dict, Object, PdfStream};
 pub use pages::page_ref;

@@ -36,7 +36,11 @@ pub fn check(
     let br = sig.byte_range().ok_or_else(|| {
         Reason::with(
             Code::BYTE_RANGE_INVALID,
-            "/ByteRange is not four non-negative integers",
+            if sig.dict.get(b"ByteRange").is_none() {
+                "the signature has no /ByteRange"
+            } else {
+                "/ByteRange is not four non-negative integers"
+            },
         )
     })?;
     let [o1, l1, o2, l2] = br;
@@ -60,6 +64,14 @@ pub fn check(
     let (contents, start, stop) = sig.contents().ok_or_else(|| {
         Reason::with(Code::CMS_MALFORMED, "the signature has no /Contents string")
     })?;
+    // Universal signature forgery (CCS 2019): a signature value that is
+    // empty or the zero-filled placeholder, for viewers that skip it.
+    if contents.iter().all(|b| *b == 0) {
+        return Err(Reason::with(
+            Code::SIGNATURE_VALUE_MISSING,
+            format!("/Contents holds {} bytes, all zero", contents.len()),
+        ));
+    }
     if contents.len() > max_contents {
         return Err(Reason::with(Code::LIMIT_EXCEEDED, "signature value size"));
     }

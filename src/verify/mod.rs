@@ -98,6 +98,36 @@ fn fail(mut r: Report, e: &PdfError) -> Report {
     r
 }
 
+/// Does `data` hold an object definition header (`N G obj`, §7.3.10)?
+fn defines_object(data: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(p) = data[from..].windows(3).position(|w| w == b"obj") {
+        let at = from + p;
+        from = at + 3;
+        // Backwards: whitespace, digits (generation), whitespace, digits (number).
+        let mut i = at;
+        let mut groups = 0;
+        while groups < 2 {
+            let ws = i;
+            while i > 0 && data[i - 1].is_ascii_whitespace() {
+                i -= 1;
+            }
+            let digits = i;
+            while i > 0 && data[i - 1].is_ascii_digit() {
+                i -= 1;
+            }
+            if ws == digits || digits == i {
+                break;
+            }
+            groups += 1;
+        }
+        if groups == 2 {
+            return true;
+        }
+    }
+    false
+}
+
 /// The bottom-line rules (SECURITY.md, "What VALID means"): VALID needs at
 /// least one approval signature (a document timestamp proves a time, not a
 /// seal) that is intact, chains to a trust anchor and was not revoked before
@@ -136,15 +166,21 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
         Err(e) => return fail(report, &e),
     };
     report.revisions = doc.revisions.len();
-    if let Some(last) = doc.revisions.last()
-        && pdf[last.end.min(pdf.len())..]
-            .iter()
-            .any(|b| !b.is_ascii_whitespace() && *b != 0)
-    {
-        report.reasons.push(Reason::with(
-            Code::TRAILING_DATA,
-            format!("{} bytes", pdf.len() - last.end),
-        ));
+    if let Some(last) = doc.revisions.last() {
+        let tail = &pdf[last.end.min(pdf.len())..];
+        if tail.iter().any(|b| !b.is_ascii_whitespace() && *b != 0) {
+            // An object appended without a cross-reference section is what a
+            // reader that repairs the file by scanning would show instead of
+            // the signed one (the incremental saving attack, CCS 2019).
+            let code = if defines_object(tail) {
+                Code::APPENDED_OBJECTS
+            } else {
+                Code::TRAILING_DATA
+            };
+            report
+                .reasons
+                .push(Reason::with(code, format!("{} bytes", tail.len())));
+        }
     }
     let sigs = match signature_field::find(&doc, opts.limits.max_signatures) {
         Ok(s) => s,
@@ -251,4 +287,19 @@ fn verify_inner(pdf: &[u8], trust: &TrustStore, opts: &VerifyOptions<'_>) -> Rep
         .unwrap_or(Verdict::Indeterminate);
     report.signatures = sig_reports;
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defines_object;
+
+    #[test]
+    fn finds_appended_object_headers() {
+        assert!(defines_object(b"4 0 obj\n<< >>\nendobj\n"));
+        assert!(defines_object(b"\n\n  12 3 obj<<>>"));
+        assert!(!defines_object(b"endobj\n"));
+        assert!(!defines_object(b"% a comment about obj\n"));
+        assert!(!defines_object(b"0 obj"));
+        assert!(!defines_object(b""));
+    }
 }

@@ -60,8 +60,25 @@ pub fn analyse(doc: &PdfDocument<'_>, signed_rev: usize) -> Result<Vec<Change>, 
         let trailer = &doc.revisions[k].trailer;
         let root_ref = |t: &Dict| t.get(b"Root").and_then(Object::as_ref).map(|r| r.0);
         let root = root_ref(trailer);
-        if root != root_ref(prev_trailer) {
-            push(Code::ROOT_CHANGED, root, None);
+        let prev_root = root_ref(prev_trailer);
+        if root != prev_root {
+            // Trailer redirection: the catalog is another object now. Named,
+            // and compared with the catalog it replaced, key by key.
+            push(
+                Code::ROOT_CHANGED,
+                root,
+                Some(match prev_root {
+                    Some(p) => format!("the trailer's /Root was object {p}"),
+                    None => "the trailer had no /Root".into(),
+                }),
+            );
+            let old = prev_root.map(|r| doc.get(r, k - 1)).transpose()?.flatten();
+            let new = root.map(|r| doc.get(r, k)).transpose()?.flatten();
+            if let (Some(old), Some(new)) = (old, new) {
+                for (code, detail) in catalog_change(doc, &old, &new, k)? {
+                    push(code, root, detail);
+                }
+            }
         }
         let info = trailer.get(b"Info").and_then(Object::as_ref).map(|r| r.0);
         let prev_size = prev_trailer.get_int(b"Size").unwrap_or(0);
@@ -137,6 +154,8 @@ pub fn analyse(doc: &PdfDocument<'_>, signed_rev: usize) -> Result<Vec<Change>, 
                 for (code, detail) in acroform_change(doc, &old, &new, k)? {
                     push(code, Some(num), detail);
                 }
+            } else if old.as_dict().is_some_and(|d| d.name_is(b"Type", b"Pages")) {
+                push(Code::PAGE_TREE_CHANGED, Some(num), changed_keys(&old, &new));
             } else if old.as_dict().is_some_and(|d| d.name_is(b"Type", b"Page")) {
                 for (code, detail) in page_change(doc, &old, &new, k)? {
                     push(code, Some(num), detail);
@@ -199,6 +218,17 @@ fn describe(o: &Object) -> String {
 
 type Found = Vec<(Code, Option<String>)>;
 
+/// The keys two dictionaries differ in, as "/A /B" (None if not both dictionaries).
+fn changed_keys(old: &Object, new: &Object) -> Option<String> {
+    let (o, n) = (old.as_dict()?, new.as_dict()?);
+    let keys: Vec<String> = o
+        .changed_keys(n)
+        .iter()
+        .map(|k| format!("/{}", String::from_utf8_lossy(k)))
+        .collect();
+    Some(keys.join(" "))
+}
+
 fn key_name(k: &[u8]) -> Option<String> {
     Some(format!("/{}", String::from_utf8_lossy(k)))
 }
@@ -218,6 +248,7 @@ fn catalog_change(
             b"DSS" => out.push((Code::LATER_DSS, None)),
             b"Extensions" | b"Version" => {}
             b"Metadata" => out.push((Code::METADATA_UPDATED, None)),
+            b"Pages" => out.push((Code::PAGE_TREE_CHANGED, key_name(&key))),
             b"AcroForm" => {
                 let (oa, na) = (
                     doc.get_key(o, b"AcroForm", k - 1)?,

@@ -75,10 +75,12 @@ codes! {
     NO_TRUST_ANCHOR => Indeterminate, "未配置任何受信任的根证书，无法确认签名者", "no trust anchor is configured: no signer can be confirmed";
     TOO_MANY_SIGNATURES => Indeterminate, "签名数量超过验证限制", "the file has more signatures than the verifier accepts";
     TRAILING_DATA => Warning, "文件末尾有不属于任何修订版本的数据", "the file ends with data that belongs to no revision";
+    APPENDED_OBJECTS => Invalid, "文件末尾追加了不在交叉引用表中的对象（增量保存攻击）", "objects were appended after the last revision without a cross-reference section (incremental saving attack)";
     INTERNAL_ERROR => Indeterminate, "验证程序内部错误", "internal verifier error";
     // --- integrity ---
     BYTE_RANGE_INVALID => Invalid, "签名的字节范围无效", "the signature's byte range is invalid";
     BYTE_RANGE_GAP_MISMATCH => Invalid, "字节范围的空隙与签名值位置不符", "the byte range gap is not exactly the signature value";
+    SIGNATURE_VALUE_MISSING => Invalid, "签名值为空或全为零（伪造的签名）", "the signature value is empty or all zeros (universal signature forgery)";
     SIGNED_RANGE_NOT_A_REVISION => Invalid, "签名覆盖的范围不是一个完整的修订版本", "the signed bytes do not end at a revision boundary";
     DIGEST_MISMATCH => Invalid, "签名后文档内容已被修改（摘要不符）", "the document was altered after signing (digest mismatch)";
     COVERS_WHOLE_FILE => Info, "签名覆盖整个文件", "the signature covers the whole file";
@@ -95,6 +97,7 @@ codes! {
     CMS_BER_NORMALISED => Info, "签名数据为 BER 编码，已规范化为 DER 后验证", "the signature data was BER-encoded and was checked in its DER form";
     UNSUPPORTED_ALGORITHM => Indeterminate, "签名使用了不支持的算法", "the signature uses an unsupported algorithm";
     SIGNATURE_FIELD_BROKEN => Invalid, "签名域的值无法解析或不是签名（签名可能被隐藏）", "the signature field's value cannot be resolved or is not a signature (a signature may have been hidden)";
+    SIGNATURE_FIELD_REMOVED => Invalid, "签名域在后来的修订版本中被移出表单或被替换（签名被隐藏）", "a later revision removed or replaced the signature field's signature (the signature was hidden)";
     UNKNOWN_SUBFILTER => Indeterminate, "不支持的签名格式（SubFilter）", "unsupported signature format (SubFilter)";
     // --- signer and chain ---
     CHAIN_TRUSTED => Info, "印章证书链接到受信任的根证书", "the seal certificate chains to a trusted root";
@@ -131,6 +134,7 @@ codes! {
     METADATA_UPDATED => Info, "签名后更新了文档元数据", "document metadata was updated after signing";
     OBJECT_REDEFINED => Invalid, "签名后有对象被重新定义（可能的“影子”攻击）", "an object was redefined after signing (possible shadow attack)";
     PAGE_CONTENT_CHANGED => Invalid, "签名后页面内容或资源被替换", "page content or resources were changed after signing";
+    PAGE_TREE_CHANGED => Invalid, "签名后页面树被修改（页面被替换、增加或删除）", "the page tree was changed after signing (pages replaced, added or removed)";
     ANNOTATION_ADDED => Invalid, "签名后添加了注释", "an annotation was added after signing";
     FORM_CHANGED => Invalid, "签名后表单字段被修改", "a form field was changed after signing";
     OBJECT_DELETED => Invalid, "签名后有对象被删除", "an object was deleted after signing";

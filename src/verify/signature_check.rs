@@ -87,9 +87,10 @@ pub fn check(ctx: &Context<'_, '_>, index: usize, sig: &FoundSignature) -> Check
         signed_range_sha256: None,
         doc_timestamp_time: None,
     };
-    if let Some(why) = sig.broken {
-        rep.reasons
-            .push(Reason::with(Code::SIGNATURE_FIELD_BROKEN, why));
+    if let Some((code, why)) = &sig.finding {
+        rep.reasons.push(Reason::with(*code, why.clone()));
+    }
+    if sig.dict.0.is_empty() {
         return finish(checked, rep);
     }
     let known = matches!(

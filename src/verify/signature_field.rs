@@ -1,13 +1,20 @@
 //! Finding the signatures of a document: signature fields of the AcroForm
-//! (ISO 32000-1 §12.7, §12.8) whose /V is a signature dictionary.
+//! (ISO 32000-1 §12.7, §12.8) whose /V is a signature dictionary, in the
+//! last revision and in every earlier one (a signature a later update took
+//! out of the form is still found, and reported with that finding).
 
 use std::collections::HashSet;
 use std::rc::Rc;
 
+use super::report::Code;
 use crate::pdf::{Dict, Object, PdfDocument, PdfError, XrefEntry};
 
-/// Most form-field nodes visited.
+/// Most form-field nodes visited in the last revision's form.
 const MAX_FIELD_NODES: usize = 10_000;
+/// Most visited in all earlier revisions' forms together: most revisions
+/// share their form with the next one, and 256 revisions of a big form
+/// must not cost 256 walks of it.
+const MAX_EARLIER_FIELD_NODES: usize = 4 * MAX_FIELD_NODES;
 /// Deepest field hierarchy followed.
 const MAX_FIELD_DEPTH: usize = 32;
 
@@ -15,13 +22,18 @@ const MAX_FIELD_DEPTH: usize = 32;
 #[derive(Debug, Clone)]
 pub struct FoundSignature {
     pub field_name: Option<String>,
+    /// The signature dictionary's object number (None when /V is direct).
+    pub object: Option<u32>,
     /// The signature dictionary is a top-level object of the file (not inside
     /// an object stream or a field), so string spans are file offsets.
     pub spans_are_file_offsets: bool,
+    /// Empty when the field holds no usable signature dictionary.
     pub dict: Dict,
-    /// Why the field's /V is not a usable signature dictionary (the field is
-    /// still reported, as a finding on that field).
-    pub broken: Option<&'static str>,
+    /// A finding on the field itself: its /V does not resolve to a signature
+    /// (SIGNATURE_FIELD_BROKEN), or the signature is only in an earlier
+    /// revision's form (SIGNATURE_FIELD_REMOVED). The field is reported
+    /// either way; its signature, when one is known, is still checked.
+    pub finding: Option<(Code, String)>,
 }
 
 impl FoundSignature {
@@ -63,10 +75,94 @@ impl FoundSignature {
     }
 }
 
-/// The signatures of the last revision, at most `max + 1` (the caller reports
-/// "too many" when it gets more than `max`).
+/// The signatures of the document, at most `max + 1` (the caller reports
+/// "too many" when it gets more than `max`). The last revision's form is
+/// authoritative; a signature that only an earlier revision's form holds
+/// (its field removed, its /V broken or pointed elsewhere later) is still
+/// returned, with a finding, so that no update can make a signature vanish
+/// from the report.
 pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, PdfError> {
-    let rev = doc.last_revision();
+    let last = doc.last_revision();
+    let mut out = fields_of(doc, last, max, &mut { MAX_FIELD_NODES })?;
+    let mut seen: HashSet<u32> = out.iter().filter_map(|s| s.object).collect();
+    let mut budget = MAX_EARLIER_FIELD_NODES;
+    for rev in (0..last).rev() {
+        if out.len() > max {
+            break;
+        }
+        // An earlier revision that cannot be read hides nothing from the
+        // last one (the modification analysis reports what changed), but
+        // running out of budget would: that is an error.
+        let earlier = match fields_of(doc, rev, max, &mut budget) {
+            Ok(e) => e,
+            Err(e @ PdfError::Limit { .. }) => return Err(e),
+            Err(_) => continue,
+        };
+        for sig in earlier {
+            if sig.finding.is_some() || sig.object.is_some_and(|n| seen.contains(&n)) {
+                continue;
+            }
+            let name = sig.field_name.clone().unwrap_or_default();
+            if sig.object.is_none()
+                && out
+                    .iter()
+                    .any(|s| s.field_name == sig.field_name && !s.dict.0.is_empty())
+            {
+                continue;
+            }
+            if let Some(n) = sig.object {
+                seen.insert(n);
+            }
+            // The same field, broken later: that field's signature is this one.
+            if let Some(b) = out
+                .iter_mut()
+                .find(|s| s.field_name == sig.field_name && s.dict.0.is_empty())
+            {
+                if let Some((_, why)) = &mut b.finding {
+                    why.push_str(&format!(
+                        "; the signature it held in revision {rev} is checked"
+                    ));
+                }
+                b.object = sig.object;
+                b.spans_are_file_offsets = sig.spans_are_file_offsets;
+                b.dict = sig.dict;
+                continue;
+            }
+            out.push(FoundSignature {
+                finding: Some((
+                    Code::SIGNATURE_FIELD_REMOVED,
+                    format!(
+                        "field {name} held it in revision {rev}; the last revision's form does not"
+                    ),
+                )),
+                ..sig
+            });
+        }
+    }
+    // Signing order: by where the signed range ends.
+    out.sort_by_key(|s| {
+        s.byte_range()
+            .map(|b| b[2].saturating_add(b[3]))
+            .unwrap_or(u64::MAX)
+    });
+    Ok(out)
+}
+
+/// Is `d` (a field's /V) a signature dictionary (§12.8.1 Table 252)?
+fn is_signature_dict(d: &Dict) -> bool {
+    match d.get(b"Type").and_then(Object::as_name) {
+        Some(t) => t == b"Sig" || t == b"DocTimeStamp",
+        None => d.get(b"Filter").is_some() || d.get(b"Contents").is_some(),
+    }
+}
+
+/// The signature fields of revision `rev`'s form, in field order.
+fn fields_of(
+    doc: &PdfDocument<'_>,
+    rev: usize,
+    max: usize,
+    budget: &mut usize,
+) -> Result<Vec<FoundSignature>, PdfError> {
     let Some(trailer) = doc.revisions.get(rev).map(|r| r.trailer.clone()) else {
         return Ok(Vec::new());
     };
@@ -89,7 +185,6 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
     let mut out = Vec::new();
     let mut seen_fields = HashSet::new();
     let mut seen_sigs = HashSet::new();
-    let mut visited = 0usize;
     // (node, inherited /FT, name prefix, depth)
     type Pending = (Object, Option<Vec<u8>>, Option<String>, usize);
     let mut stack: Vec<Pending> = Vec::new();
@@ -97,12 +192,12 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
         stack.push((f.clone(), None, None, 0));
     }
     while let Some((node, ft, prefix, depth)) = stack.pop() {
-        visited += 1;
-        if visited > MAX_FIELD_NODES || depth > MAX_FIELD_DEPTH {
+        if *budget == 0 || depth > MAX_FIELD_DEPTH {
             return Err(PdfError::Limit {
                 what: "form field tree size",
             });
         }
+        *budget -= 1;
         if let Object::Ref(n, _) = node
             && !seen_fields.insert(n)
         {
@@ -145,47 +240,58 @@ pub fn find(doc: &PdfDocument<'_>, max: usize) -> Result<Vec<FoundSignature>, Pd
         {
             continue;
         }
-        let broken = |why: &'static str| FoundSignature {
+        let broken = |why: String| FoundSignature {
             field_name: name.clone(),
+            object: None,
             spans_are_file_offsets: false,
             dict: Dict::default(),
-            broken: Some(why),
+            finding: Some((Code::SIGNATURE_FIELD_BROKEN, why)),
         };
         let sig = match doc.resolve(v, rev) {
             Ok(Some(sig)) => sig,
             Ok(None) => {
-                out.push(broken("its /V refers to an object that does not exist"));
+                out.push(broken(format!(
+                    "its /V refers to an object that does not exist{}",
+                    object.map(|n| format!(" ({n})")).unwrap_or_default()
+                )));
                 continue;
             }
-            Err(_) => {
-                out.push(broken("its /V cannot be read"));
+            Err(e) => {
+                out.push(broken(format!("its /V cannot be read: {e}")));
                 continue;
             }
         };
-        let Some(sig_dict) = sig.as_dict() else {
-            if !matches!(&*sig, Object::Null) {
-                out.push(broken("its /V is not a signature dictionary"));
+        let sig_dict = match sig.as_dict() {
+            Some(d) if is_signature_dict(d) => d,
+            Some(d) => {
+                let kind = d
+                    .get(b"Type")
+                    .and_then(Object::as_name)
+                    .map(|t| format!(" (a /{})", String::from_utf8_lossy(t)))
+                    .unwrap_or_default();
+                out.push(broken(format!(
+                    "its /V is not a signature dictionary{kind}"
+                )));
+                continue;
             }
-            continue;
+            None => {
+                out.push(broken("its /V is not a signature dictionary".into()));
+                continue;
+            }
         };
         let spans_are_file_offsets =
             object.is_some_and(|n| matches!(doc.entry(n, rev), Some((_, XrefEntry::InUse { .. }))));
         out.push(FoundSignature {
             field_name: name,
+            object,
             spans_are_file_offsets,
             dict: sig_dict.clone(),
-            broken: None,
+            finding: None,
         });
         if out.len() > max {
             break;
         }
     }
-    // Signing order: by where the signed range ends.
-    out.sort_by_key(|s| {
-        s.byte_range()
-            .map(|b| b[2].saturating_add(b[3]))
-            .unwrap_or(u64::MAX)
-    });
     Ok(out)
 }
 

@@ -52,9 +52,10 @@ pub fn router(state: AppState, body_timeout: std::time::Duration) -> Router {
     let tsa = match state.services.issuer.inst.timestamp_authority() {
         // Every request is limited per client and counted for the audit
         // log before the TSA key signs (`limits::timestamp`).
-        Ok(t) => crate::tsa::http::router(Arc::new(t)).layer(
-            axum::middleware::from_fn_with_state(state.clone(), timestamp_gate),
-        ),
+        Ok(t) => crate::tsa::http::router(Arc::new(t)).layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            timestamp_gate,
+        )),
         Err(e) => {
             tracing::error!(error = %e, "the built-in timestamp authority is not served");
             Router::new()

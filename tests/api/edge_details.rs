@@ -437,9 +437,18 @@ async fn control_characters_are_refused_in_every_text_input_with_a_chinese_messa
         // Query strings: the seal search, on the API and on the page.
         for q in ["%1B%5B2J", "%00", "%E2%80%AE", "a%0D%0Ab"] {
             let (s, v) = app
-                .call("GET", &format!("/api/v1/kinds/business_premises/seals?q={q}"), None, None)
+                .call(
+                    "GET",
+                    &format!("/api/v1/kinds/business_premises/seals?q={q}"),
+                    None,
+                    None,
+                )
                 .await;
-            refused(s, v["message"].as_str().unwrap_or_default(), &format!("API q={q}"));
+            refused(
+                s,
+                v["message"].as_str().unwrap_or_default(),
+                &format!("API q={q}"),
+            );
             let r = app
                 .http
                 .get(app.url(&format!("/apply/business_premises?q={q}")))
@@ -452,7 +461,12 @@ async fn control_characters_are_refused_in_every_text_input_with_a_chinese_messa
             refused(s, &text, &format!("page q={q}"));
         }
         let (s, _) = app
-            .call("GET", "/api/v1/kinds/business_premises/seals?q=%E9%9D%92%E5%8F%A3", None, None)
+            .call(
+                "GET",
+                "/api/v1/kinds/business_premises/seals?q=%E9%9D%92%E5%8F%A3",
+                None,
+                None,
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "a plain search still answers");
         app.stop().await;
@@ -594,7 +608,8 @@ async fn a_long_unbroken_latin_run_is_wrapped_inside_the_page() {
 #[tokio::test]
 async fn the_public_timestamp_authority_is_limited_per_client_and_every_use_is_audited() {
     for b in backends() {
-        let app = spawn_app_with(b, IssuerMode::Works, |s| s.timestamps_per_client_minute = 5).await;
+        let app =
+            spawn_app_with(b, IssuerMode::Works, |s| s.timestamps_per_client_minute = 5).await;
         let started = eseal::store::now_unix();
         let query = eseal::tsa::exchange::Request::new(&[7; 32]).unwrap();
         let mut statuses = Vec::new();
@@ -609,7 +624,9 @@ async fn the_public_timestamp_authority_is_limited_per_client_and_every_use_is_a
                 .unwrap();
             let s = r.status();
             if s == StatusCode::OK {
-                query.token_from_response(&r.bytes().await.unwrap()).unwrap();
+                query
+                    .token_from_response(&r.bytes().await.unwrap())
+                    .unwrap();
             } else {
                 assert!(r.headers().contains_key("retry-after"));
             }
@@ -623,11 +640,16 @@ async fn the_public_timestamp_authority_is_limited_per_client_and_every_use_is_a
         // Nothing is in the log until the minute is over; then one entry
         // per minute accounts for every token signed.
         assert!(
-            !app.audit_actions().await.iter().any(|(a, _)| a == "tsa.use"),
+            !app.audit_actions()
+                .await
+                .iter()
+                .any(|(a, _)| a == "tsa.use"),
             "no entry per anonymous request"
         );
         let later = started - started.rem_euclid(60) + 180;
-        let n = eseal::audit::tsa_use::record_before(&app.store, later).await.unwrap();
+        let n = eseal::audit::tsa_use::record_before(&app.store, later)
+            .await
+            .unwrap();
         assert!((1..=2).contains(&n), "{n}");
         let counted: i64 = eseal::store::audit::page(&app.store.pool, 0, 100_000)
             .await
@@ -646,7 +668,12 @@ async fn the_public_timestamp_authority_is_limited_per_client_and_every_use_is_a
             .sum();
         assert_eq!(counted, ok as i64, "every signing and only signings");
         // Recording again adds nothing; the log still verifies.
-        assert_eq!(eseal::audit::tsa_use::record_before(&app.store, later).await.unwrap(), 0);
+        assert_eq!(
+            eseal::audit::tsa_use::record_before(&app.store, later)
+                .await
+                .unwrap(),
+            0
+        );
         let report = eseal::audit::verify(&app.store).await.unwrap();
         assert!(report.problem.is_none(), "{:?}", report.problem);
         app.stop().await;

@@ -322,6 +322,8 @@ kit = types.SimpleNamespace(cert=cert, name=name, a_cert=a_cert, a_key=a_key, pe
                             seal=seal, seal_k=seal_k)
 foreign_files, foreign_roots, foreign_trust = corpus_foreign.build(kit, base, timestamper())
 files.update(foreign_files)
+import corpus_attacks
+files.update(corpus_attacks.build(kit, files["genuine_bt.pdf"], files["genuine_two_signatures.pdf"]))
 for k, v in foreign_roots.items():
     write(k, v)
 
