@@ -115,6 +115,23 @@ for line in sys.stdin:
         (sums if m.group(1) == "sum" else counts)[m.group(2)] = float(m.group(3))
 print("  ".join(f"{p} {1000 * sums[p] / counts[p]:.2f}" for p in sums if counts.get(p)))
 ' || true
+echo "== the tail: share of approvals whose phase took longer than 51 ms (from /metrics):"
+curl -s http://127.0.0.1:18080/metrics | python3 -c '
+import re, sys
+under, counts = {}, {}
+for line in sys.stdin:
+    m = re.match(r"eseal_approval_phase_seconds_bucket\{le=\"([\d.e+-]+)\",phase=\"(\w+)\"\} (\d+)", line) or \
+        re.match(r"eseal_approval_phase_seconds_bucket\{phase=\"(\w+)\",le=\"([\d.e+-]+)\"\} (\d+)", line)
+    if m:
+        a, b, n = m.groups()
+        le, phase = (a, b) if re.match(r"[\d.]", a) else (b, a)
+        if float(le) <= 0.0513:
+            under[phase] = max(under.get(phase, 0), int(n))
+    m = re.match(r"eseal_approval_phase_seconds_count\{phase=\"(\w+)\"\} (\d+)", line)
+    if m:
+        counts[m.group(1)] = int(m.group(2))
+print("  ".join(f"{p} {100 * (counts[p] - under.get(p, 0)) / counts[p]:.1f}%" for p in counts if counts[p]))
+' || true
 echo "== server peak memory: $(awk '/VmHWM/{print $2, $3}' /proc/$SERVER/status)"
 echo "== documents stored: $("$BIN" audit verify | head -1)"
 python3 - "$WORK" <<'PY'

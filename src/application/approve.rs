@@ -122,21 +122,29 @@ pub async fn approve(
         }
     };
     let actor = account.actor();
-    audit::append(
+    let seal_use = issuance::seal_use_detail(&row, "approve");
+    audit::append_all(
         &mut tx,
-        &Event {
-            actor: &actor,
-            action: "application.approve",
-            seal_id: Some(&a.seal_id),
-            application_id: Some(id),
-            document_id: Some(&issued.document_id),
-            ..Default::default()
-        },
+        &[
+            Event {
+                actor: &actor,
+                action: "application.approve",
+                seal_id: Some(&a.seal_id),
+                application_id: Some(id),
+                document_id: Some(&issued.document_id),
+                ..Default::default()
+            },
+            issuance::seal_use_event(&actor, &row, &seal_use),
+        ],
         now,
     )
     .await?;
-    issuance::audit_key_uses(&mut tx, &actor, &row, &issued, "approve").await?;
+    // The OFD twin: sealed with the seal's SM2 key, audited too.
+    if let Some(o) = &issued.ofd {
+        issuance::audit_sm2_seal_use(&mut tx, &actor, &row, &o.row, "approve").await?;
+    }
     tx.commit().await?;
+    phase("write");
     Ok(Approval {
         document: DocumentView::from(&row),
         already_issued: false,

@@ -20,8 +20,9 @@ use crate::store::{Store, StoreError};
 /// How long a missing number may hold integration up. Issuing transactions
 /// take milliseconds; a minute leaves a wide margin.
 pub const GAP_GRACE_SECS: i64 = 60;
-/// Entries integrated per transaction.
-const BATCH: i64 = 1000;
+/// Entries integrated per transaction: small enough that an approval
+/// queued behind one waits briefly, large enough for a backlog.
+const BATCH: i64 = 200;
 
 /// What one run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -104,6 +104,7 @@ pub async fn append_all(
     let n = i64::try_from(events.len()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let backend = backend_of(tx);
     let seqs = rows::next_seqs(tx, backend, n).await?;
+    let mut entries = Vec::with_capacity(events.len());
     for (event, seq) in events.iter().zip(&seqs) {
         let mut row = AuditRow {
             seq: *seq,
@@ -118,8 +119,9 @@ pub async fn append_all(
             hash: String::new(),
         };
         row.hash = entry_hash(&row);
-        rows::insert(tx, &row).await?;
+        entries.push(row);
     }
+    rows::insert_all(tx, &entries).await?;
     Ok(seqs)
 }
 

@@ -288,20 +288,48 @@ pub async fn issue(ctx: &IssueContext<'_>, req: &IssueRequest) -> Result<Issued,
     Err(IssueError::Busy(req.seal_id.clone()))
 }
 
-/// Append the `seal.use` entry of a document recorded inside `tx`: the
-/// seal's key signed it (and the TSA's timestamped it, at B-T and above).
-/// `via` names the path (`issue`, `sign`).
+/// What the `seal.use` entry of a document says: its number, the seal's
+/// cert, the level and the path (`via`: `approve`, `issue`, `sign`).
+pub fn seal_use_detail(row: &IssuedDocument, via: &str) -> String {
+    format!(
+        "number={} cert={} level={} via={via}",
+        row.number, row.cert_serial_hex, row.pades_level
+    )
+}
+
+/// The `seal.use` entry of a document: the seal's key signed it (and the
+/// TSA's timestamped it, at B-T and above); `detail` from
+/// [`seal_use_detail`].
+pub fn seal_use_event<'a>(
+    actor: &'a str,
+    row: &'a IssuedDocument,
+    detail: &'a str,
+) -> crate::audit::Event<'a> {
+    crate::audit::Event {
+        actor,
+        action: "seal.use",
+        seal_id: Some(&row.seal_id),
+        document_id: Some(&row.document_id),
+        application_id: row.application_id.as_deref(),
+        detail,
+    }
+}
+
+/// Append the `seal.use` entry of a document recorded inside `tx`.
 pub async fn audit_seal_use(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     actor: &str,
     row: &IssuedDocument,
     via: &str,
 ) -> Result<(), StoreError> {
-    let detail = format!(
-        "number={} cert={} level={} via={via}",
-        row.number, row.cert_serial_hex, row.pades_level
-    );
-    append_seal_use(tx, actor, row, &detail).await
+    let detail = seal_use_detail(row, via);
+    crate::audit::append(
+        tx,
+        &seal_use_event(actor, row, &detail),
+        crate::store::now_unix(),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Append the `seal.use` entries of an issued document: the seal's ECDSA
@@ -333,25 +361,9 @@ pub async fn audit_sm2_seal_use(
         "number={} form=ofd sm2_cert={} data_hash={} via={via}",
         row.number, ofd.sm2_cert_serial_hex, ofd.data_hash
     );
-    append_seal_use(tx, actor, row, &detail).await
-}
-
-async fn append_seal_use(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    actor: &str,
-    row: &IssuedDocument,
-    detail: &str,
-) -> Result<(), StoreError> {
     crate::audit::append(
         tx,
-        &crate::audit::Event {
-            actor,
-            action: "seal.use",
-            seal_id: Some(&row.seal_id),
-            document_id: Some(&row.document_id),
-            application_id: row.application_id.as_deref(),
-            detail,
-        },
+        &seal_use_event(actor, row, &detail),
         crate::store::now_unix(),
     )
     .await?;

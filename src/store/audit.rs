@@ -104,26 +104,45 @@ pub async fn next_seqs(
     }
 }
 
+/// Insert entries, in one statement.
+pub async fn insert_all(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    entries: &[AuditRow],
+) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..entries.len())
+        .map(|i| {
+            let p: Vec<String> = (1..=10).map(|c| format!("${}", i * 10 + c)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        concat!("INSERT INTO audit_log (", audit_cols!(), ") VALUES {}"),
+        values.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for e in entries {
+        q = q
+            .bind(e.seq)
+            .bind(e.at)
+            .bind(e.actor.clone())
+            .bind(e.action.clone())
+            .bind(e.seal_id.clone())
+            .bind(e.document_id.clone())
+            .bind(e.application_id.clone())
+            .bind(e.detail.clone())
+            .bind(e.prev_hash.clone())
+            .bind(e.hash.clone());
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// Insert an entry.
 pub async fn insert(tx: &mut sqlx::Transaction<'_, Any>, e: &AuditRow) -> Result<(), StoreError> {
-    sqlx::query(concat!(
-        "INSERT INTO audit_log (",
-        audit_cols!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    ))
-    .bind(e.seq)
-    .bind(e.at)
-    .bind(e.actor.clone())
-    .bind(e.action.clone())
-    .bind(e.seal_id.clone())
-    .bind(e.document_id.clone())
-    .bind(e.application_id.clone())
-    .bind(e.detail.clone())
-    .bind(e.prev_hash.clone())
-    .bind(e.hash.clone())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    insert_all(tx, std::slice::from_ref(e)).await
 }
 
 /// Up to `limit` entries with `seq > after`, in order of seq.
