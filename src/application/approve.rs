@@ -122,27 +122,23 @@ pub async fn approve(
         }
     };
     let actor = account.actor();
-    let seal_use = issuance::seal_use_detail(&row, "approve");
-    audit::append_all(
-        &mut tx,
-        &[
-            Event {
-                actor: &actor,
-                action: "application.approve",
-                seal_id: Some(&a.seal_id),
-                application_id: Some(id),
-                document_id: Some(&issued.document_id),
-                ..Default::default()
-            },
-            issuance::seal_use_event(&actor, &row, &seal_use),
-        ],
-        now,
-    )
-    .await?;
-    // The OFD twin: sealed with the seal's SM2 key, audited too.
-    if let Some(o) = &issued.ofd {
-        issuance::audit_sm2_seal_use(&mut tx, &actor, &row, &o.row, "approve").await?;
-    }
+    // The seal's keys' uses (the PDF's ECDSA and, for an OFD twin, SM2)
+    // with the approval, in one statement.
+    let key_uses = issuance::key_use_details(&row, &issued, "approve");
+    let mut events = vec![Event {
+        actor: &actor,
+        action: "application.approve",
+        seal_id: Some(&a.seal_id),
+        application_id: Some(id),
+        document_id: Some(&issued.document_id),
+        ..Default::default()
+    }];
+    events.extend(
+        key_uses
+            .iter()
+            .map(|d| issuance::seal_use_event(&actor, &row, d)),
+    );
+    audit::append_all(&mut tx, &events, now).await?;
     tx.commit().await?;
     phase("write");
     Ok(Approval {

@@ -332,8 +332,31 @@ pub async fn audit_seal_use(
     Ok(())
 }
 
-/// Append the `seal.use` entries of an issued document: the seal's ECDSA
-/// key signed the PDF and, when there is an OFD twin, its SM2 key sealed it.
+/// What the `seal.use` entry of an OFD twin says (`form=ofd`, the SM2
+/// cert, the package's dataHash).
+fn sm2_seal_use_detail(
+    row: &IssuedDocument,
+    ofd: &crate::store::document_ofd::OfdRow,
+    via: &str,
+) -> String {
+    format!(
+        "number={} form=ofd sm2_cert={} data_hash={} via={via}",
+        row.number, ofd.sm2_cert_serial_hex, ofd.data_hash
+    )
+}
+
+/// The details of an issued document's `seal.use` entries, in order: the
+/// seal's ECDSA key signed the PDF and, when there is an OFD twin, its SM2
+/// key sealed it (each detail goes to [`seal_use_event`]).
+pub fn key_use_details(row: &IssuedDocument, issued: &Issued, via: &str) -> Vec<String> {
+    let mut details = vec![seal_use_detail(row, via)];
+    if let Some(o) = &issued.ofd {
+        details.push(sm2_seal_use_detail(row, &o.row, via));
+    }
+    details
+}
+
+/// Append the `seal.use` entries of an issued document ([`key_use_details`]).
 pub async fn audit_key_uses(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     actor: &str,
@@ -341,15 +364,17 @@ pub async fn audit_key_uses(
     issued: &Issued,
     via: &str,
 ) -> Result<(), StoreError> {
-    audit_seal_use(tx, actor, row, via).await?;
-    if let Some(o) = &issued.ofd {
-        audit_sm2_seal_use(tx, actor, row, &o.row, via).await?;
-    }
+    let details = key_use_details(row, issued, via);
+    let events: Vec<_> = details
+        .iter()
+        .map(|d| seal_use_event(actor, row, d))
+        .collect();
+    crate::audit::append_all(tx, &events, crate::store::now_unix()).await?;
     Ok(())
 }
 
 /// Append the `seal.use` entry of the seal's SM2 key: it sealed the OFD
-/// form of a document recorded inside `tx` (`form=ofd`, the SM2 cert).
+/// form of a document recorded inside `tx`.
 pub async fn audit_sm2_seal_use(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     actor: &str,
@@ -357,10 +382,7 @@ pub async fn audit_sm2_seal_use(
     ofd: &crate::store::document_ofd::OfdRow,
     via: &str,
 ) -> Result<(), StoreError> {
-    let detail = format!(
-        "number={} form=ofd sm2_cert={} data_hash={} via={via}",
-        row.number, ofd.sm2_cert_serial_hex, ofd.data_hash
-    );
+    let detail = sm2_seal_use_detail(row, ofd, via);
     crate::audit::append(
         tx,
         &seal_use_event(actor, row, &detail),

@@ -14,8 +14,8 @@ pub use identifiers::{
 };
 pub use issue::{
     Draft, IssueContext, IssueError, IssueRequest, Issued, IssuedOfd, Prepared, audit_key_uses,
-    audit_seal_use, audit_sm2_seal_use, issue, prepare, record, seal_use_detail, seal_use_event,
-    sign_draft,
+    audit_seal_use, audit_sm2_seal_use, issue, key_use_details, prepare, record, seal_use_detail,
+    seal_use_event, sign_draft,
 };
 pub use issuer::{Issuer, tsa_client};
 pub use numbering::{SealTurns, peek_next};
