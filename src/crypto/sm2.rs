@@ -10,7 +10,7 @@
 
 use sm2::dsa::signature::{Signer as _, Verifier as _};
 use sm2::dsa::{Signature, SigningKey, VerifyingKey};
-use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use sm2::pkcs8::EncodePrivateKey;
 use sm3::Digest;
 use zeroize::Zeroizing;
 
@@ -69,8 +69,27 @@ pub(super) fn generate() -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), CryptoError> {
 pub(super) struct Sm2Key(SigningKey);
 
 impl Sm2Key {
+    /// The key of a PKCS#8 document on the SM2 curve. The private scalar
+    /// is taken as it is: the public key the document may carry is not
+    /// recomputed to be compared (`SecretKey::from_pkcs8_der` does, which
+    /// doubled the cost of every SM2 signature), because the document
+    /// comes from the keystore's authenticated encryption, which no one
+    /// but the signing core could have written.
     pub(super) fn from_pkcs8(pkcs8: &[u8]) -> Option<Self> {
-        let secret = sm2::SecretKey::from_pkcs8_der(pkcs8).ok()?;
+        use sec1::der::Decode as _;
+        use sm2::elliptic_curve::ALGORITHM_OID;
+        use sm2::pkcs8::AssociatedOid as _;
+        let curve = sm2::Sm2::OID;
+        let info = sm2::pkcs8::PrivateKeyInfoRef::try_from(pkcs8).ok()?;
+        info.algorithm.assert_oids(ALGORITHM_OID, curve).ok()?;
+        let ec = sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).ok()?;
+        if ec
+            .parameters
+            .is_some_and(|p| p != sec1::EcParameters::NamedCurve(curve))
+        {
+            return None;
+        }
+        let secret = sm2::SecretKey::from_slice(ec.private_key).ok()?;
         SigningKey::new(SM2_DEFAULT_ID, &secret).ok().map(Self)
     }
 

@@ -8,6 +8,7 @@
 use time::OffsetDateTime;
 
 use super::layout::{self, Line};
+use super::qr::{Qr, qr_modules};
 use super::{DocumentMeta, Filled, RenderError, SealView, Template};
 use crate::domain::CivilDate;
 use crate::font::FontBook;
@@ -51,6 +52,8 @@ pub(crate) struct Page {
     pub(crate) seal_center: (f32, f32),
     /// The seal's rectangle [x1 y1 x2 y2].
     pub(crate) seal_rect: [f32; 4],
+    /// The QR code of the verification URL, made once for both forms.
+    pub(crate) qr: Option<Qr>,
 }
 
 impl Page {
@@ -219,5 +222,6 @@ pub(crate) fn lay_out(
         last_page,
         seal_center: (seal_cx, seal_cy),
         seal_rect,
+        qr: qr_modules(&meta.qr_url),
     })
 }

@@ -157,14 +157,43 @@ fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
 
-/// A number as OFD writes it: at most three decimals, no trailing zeros.
+/// A number as OFD writes it: at most three decimals, no trailing zeros,
+/// as `format!("{v:.3}")` rounds it (ties to even) with the zeros trimmed.
+/// Done in integers: a page has thousands of glyph positions, and float
+/// formatting was a tenth of writing it.
 pub fn fmt_num(v: f32) -> String {
-    let s = format!("{v:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() || s == "-0" {
-        "0".into()
-    } else {
-        s.to_string()
+    let mut s = String::with_capacity(12);
+    push_num(&mut s, v);
+    s
+}
+
+/// [`fmt_num`], appended to `out`.
+pub fn push_num(out: &mut String, v: f32) {
+    use std::fmt::Write;
+    // Exact: an f32's 24 bits times 1000 fit an f64's 53.
+    let m = (f64::from(v) * 1000.0).round_ties_even();
+    if !m.is_finite() || m.abs() >= 1e15 {
+        let _ = write!(out, "{v}");
+        return;
+    }
+    let m = m as i64;
+    if m == 0 {
+        out.push('0');
+        return;
+    }
+    if m < 0 {
+        out.push('-');
+    }
+    let (int, mut frac) = (m.unsigned_abs() / 1000, m.unsigned_abs() % 1000);
+    let _ = write!(out, "{int}");
+    if frac != 0 {
+        out.push('.');
+        let mut div = 100;
+        while frac != 0 {
+            out.push(char::from(b'0' + (frac / div) as u8));
+            frac %= div;
+            div /= 10;
+        }
     }
 }
 
@@ -295,4 +324,31 @@ pub fn write_signature(s: &NewSignature<'_>) -> Vec<u8> {
         .with_child(info)
         .with_child(el("ofd:SignedValue").with_text(format!("/{}", s.signed_value)));
     xml::write(&root)
+}
+
+#[cfg(test)]
+mod tests {
+    /// What `fmt_num` replaced: float formatting, zeros trimmed.
+    fn by_format(v: f32) -> String {
+        let s = format!("{v:.3}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s.is_empty() || s == "-0" {
+            "0".into()
+        } else {
+            s.to_string()
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_float_formatting_writes_them() {
+        let mut v: Vec<f32> = vec![
+            0.0, -0.0, 0.0005, 0.0625, -0.0625, 0.0015, 1.0, 210.0, 297.0, 0.1, -0.0004,
+            1.2345, 99.9995, 12345.678, -3.5,
+        ];
+        // And a sweep of positions as a page has them (mm, 1/7 steps).
+        v.extend((0..20_000).map(|i| i as f32 / 7.0 - 100.0));
+        for x in v {
+            assert_eq!(super::fmt_num(x), by_format(x), "{x:?}");
+        }
+    }
 }

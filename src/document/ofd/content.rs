@@ -9,7 +9,7 @@ use super::super::page::{BOTTOM, LEFT, MM, PAGE_H, PAGE_W, QR_SIZE, Run, TEXT_W}
 use super::super::pdf::font_embed::EmbeddedFont;
 use super::super::qr::Qr;
 use crate::font::FontBook;
-use crate::ofd::signatures::{fmt_box, fmt_num};
+use crate::ofd::signatures::{fmt_box, fmt_num, push_num};
 use crate::ofd::xml::{Element, el};
 
 /// Points to millimetres.
@@ -81,11 +81,13 @@ pub(super) fn text_object(
     text: &str,
 ) -> Result<Element, RenderError> {
     let (cids, advances) = glyphs(font, embedded, text, style.size_pt, style.spacing_pt)?;
-    let delta: Vec<String> = advances
-        .iter()
-        .take(advances.len().saturating_sub(1))
-        .map(|a| num(*a))
-        .collect();
+    let mut delta = String::with_capacity(advances.len() * 6);
+    for a in advances.iter().take(advances.len().saturating_sub(1)) {
+        if !delta.is_empty() {
+            delta.push(' ');
+        }
+        push_num(&mut delta, *a);
+    }
     let (ox, oy) = (mm(x), mm(PAGE_H - y));
     let mut t = el("ofd:TextObject")
         .with_attr("ID", ids.next())
@@ -127,7 +129,7 @@ pub(super) fn text_object(
         .with_attr("X", num(tx))
         .with_attr("Y", num(ty));
     if !delta.is_empty() {
-        code = code.with_attr("DeltaX", delta.join(" "));
+        code = code.with_attr("DeltaX", delta);
     }
     Ok(t.with_child(code.with_text(text)))
 }
@@ -221,10 +223,16 @@ pub(super) fn qr_object(ids: &mut Ids, qr: &Qr) -> Element {
     for (row, start, end) in qr.dark_runs() {
         let (x0, x1) = ((quiet + start as f32) * m, (quiet + end as f32) * m);
         let (y0, y1) = ((quiet + row as f32) * m, (quiet + row as f32 + 1.0) * m);
-        let (x0, x1, y0, y1) = (num(x0), num(x1), num(y0), num(y1));
-        d.push_str(&format!(
-            "M {x0} {y0} L {x1} {y0} L {x1} {y1} L {x0} {y1} C "
-        ));
+        // M x0 y0 L x1 y0 L x1 y1 L x0 y1 C
+        for (op, x, y) in [("M", x0, y0), ("L", x1, y0), ("L", x1, y1), ("L", x0, y1)] {
+            d.push_str(op);
+            d.push(' ');
+            push_num(&mut d, x);
+            d.push(' ');
+            push_num(&mut d, y);
+            d.push(' ');
+        }
+        d.push_str("C ");
     }
     let top = mm(PAGE_H - BOTTOM - QR_SIZE);
     el("ofd:PathObject")

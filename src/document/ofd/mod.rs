@@ -20,7 +20,6 @@ use time::OffsetDateTime;
 
 use super::page::{PAGE_H, PAGE_W, Page, SEAL_D};
 use super::pdf::font_embed::{SPECIMEN_TEXT, page_font};
-use super::qr::qr_modules;
 use super::{DocumentMeta, RenderError, SealView, Template};
 use crate::font::FontBook;
 use crate::ofd::signatures::{StampAnnot, fmt_box};
@@ -58,7 +57,7 @@ pub(super) fn write(
     let mut ids = Ids(0);
     let page_ids: Vec<String> = (0..pages).map(|_| ids.next()).collect();
     let font_id = ids.next();
-    let qr = qr_modules(&meta.qr_url);
+    let qr = &page.qr;
 
     let mut pkg = Package::new();
     let mut contents = Vec::with_capacity(pages);
@@ -75,7 +74,7 @@ pub(super) fn write(
         }
         if p == page.last_page {
             objects.push(content::footer_rule(&mut ids));
-            if let Some(qr) = &qr {
+            if let Some(qr) = qr {
                 objects.push(content::qr_object(&mut ids, qr));
             }
         }

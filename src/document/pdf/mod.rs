@@ -11,7 +11,7 @@ use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 use time::OffsetDateTime;
 
 use super::page::{BOTTOM, LEFT, MM, PAGE_H, PAGE_W, Page, QR_SIZE, SEAL_D, TEXT_W, lay_out};
-use super::qr::{Qr, qr_modules};
+use super::qr::Qr;
 use super::{DocumentMeta, Filled, RenderError, Rendered, SealPlacement, SealView, Template};
 use crate::font::FontBook;
 use font_embed::{SPECIMEN_TEXT, page_font};
@@ -44,6 +44,7 @@ pub(super) fn write(
         last_page,
         seal_center: (seal_cx, seal_cy),
         seal_rect,
+        qr,
     } = page;
     let (last_page, seal_cx, seal_cy, seal_rect) = (*last_page, *seal_cx, *seal_cy, *seal_rect);
     let specimen_text = SPECIMEN_TEXT;
@@ -61,7 +62,6 @@ pub(super) fn write(
         SealPlacement::InPage => Some(seal_form(font, seal)?),
         SealPlacement::Reserved => None,
     };
-    let qr = qr_modules(&meta.qr_url);
 
     let mut pdf = Pdf::new();
     let catalog_id = Ref::new(1);
@@ -159,7 +159,7 @@ pub(super) fn write(
             c.move_to(LEFT, BOTTOM + QR_SIZE + 3.0 * MM)
                 .line_to(LEFT + TEXT_W, BOTTOM + QR_SIZE + 3.0 * MM)
                 .stroke();
-            draw_qr(&mut c, &qr, LEFT, BOTTOM, QR_SIZE);
+            draw_qr(&mut c, qr, LEFT, BOTTOM, QR_SIZE);
         }
         c.begin_text();
         for r in runs.iter().filter(|r| r.page == p) {
