@@ -95,6 +95,15 @@ pub struct Settings {
     pub timestamps_per_client_minute: i64,
     /// How long a new API token works, in days.
     pub api_token_days: i64,
+    /// `eseal init`: split the root keys' offline bundle key M-of-N among
+    /// custodians (default 3-of-5). `None` keeps the root online: only the
+    /// demo does that, and only a demo installation serves so.
+    pub root_shares: Option<crate::custody::Threshold>,
+    /// `eseal init`: where the custodians' share files are written;
+    /// default: `DATA_DIR-root-shares` beside the data dir.
+    pub root_shares_dir: Option<PathBuf>,
+    /// How long a run of root CRLs signed ahead lasts, in days.
+    pub root_crl_days: u32,
 }
 
 impl Default for Settings {
@@ -130,6 +139,9 @@ impl Default for Settings {
             applications_per_id_number_day: 5,
             timestamps_per_client_minute: 60,
             api_token_days: 90,
+            root_shares: Some(crate::custody::Threshold::DEFAULT),
+            root_shares_dir: None,
+            root_crl_days: crate::custody::root_crl_run::DEFAULT_DAYS,
         }
     }
 }
@@ -165,6 +177,9 @@ pub const KEYS: &[&str] = &[
     "applications_per_id_number_day",
     "timestamps_per_client_minute",
     "api_token_days",
+    "root_shares",
+    "root_shares_dir",
+    "root_crl_days",
 ];
 
 /// A setting that could not be taken, naming its key and source.
@@ -350,6 +365,14 @@ impl Settings {
                     _ => return Err("must be between 1 and 3650 days".into()),
                 }
             }
+            "root_shares" => self.root_shares = Some(crate::custody::Threshold::parse(value)?),
+            "root_shares_dir" => self.root_shares_dir = some(value).map(PathBuf::from),
+            "root_crl_days" => {
+                self.root_crl_days = match value.parse::<u32>() {
+                    Ok(n @ 90..=3650) => n,
+                    _ => return Err(format!("{value:?} is not between 90 and 3650 days")),
+                }
+            }
             other => return Err(format!("unknown setting {other:?}")),
         }
         Ok(())
@@ -359,6 +382,17 @@ impl Settings {
         self.database_url
             .clone()
             .unwrap_or_else(|| crate::store::sqlite_url(&self.data_dir))
+    }
+
+    /// Where `init` writes the custodians' root share files.
+    pub fn root_shares_path(&self) -> PathBuf {
+        self.root_shares_dir.clone().unwrap_or_else(|| {
+            let name = self
+                .data_dir
+                .file_name()
+                .map_or_else(|| "eseal-data".into(), |n| n.to_string_lossy().into_owned());
+            self.data_dir.with_file_name(format!("{name}-root-shares"))
+        })
     }
 
     pub fn master_key_path(&self) -> PathBuf {

@@ -8,6 +8,7 @@
 
 mod digest;
 mod error;
+mod key_shares;
 mod keystore;
 mod master_key;
 mod public;
@@ -16,6 +17,7 @@ mod verify_algorithms;
 
 pub use digest::{Sha256, sha256};
 pub use error::CryptoError;
+pub use key_shares::KeyShare;
 pub use keystore::FileKeystore;
 pub use master_key::MasterKey;
 pub use public::{random_bytes, random_token, verify_p256};
