@@ -356,6 +356,50 @@ async fn serve_refuses_to_start_with_a_root_key_online_outside_the_demo() {
     assert_eq!((number, &published), (1, &crl));
 }
 
+#[tokio::test]
+async fn an_installation_with_its_root_online_takes_it_offline_and_then_serves() {
+    for b in backends() {
+        // As made before root custody existed: both roots online.
+        let env = TestEnv::new(b).await;
+        let mut online = env.settings.clone();
+        online.root_shares = None;
+        Installation::init(&online).await.unwrap();
+        let (good, _, err) = run(eseal(&env).args(["serve", "--listen", "127.0.0.1:0"]));
+        assert!(!good && err.contains("eseal pki root-offline"), "{err}");
+        let dir = env.dir.path().join("custodians");
+        let out = ok(eseal(&env)
+            .args([
+                "pki",
+                "root-offline",
+                "--root-shares",
+                "2-of-3",
+                "--root-shares-dir",
+            ])
+            .arg(&dir));
+        assert!(out.contains("root keys offline: 2-of-3"), "{out}");
+        let f = share_files(&dir);
+        assert_eq!(f.len(), 3);
+        let inst = Installation::open(&env.settings).await.unwrap();
+        assert!(!inst.root_online());
+        inst.store.close().await;
+        let roots = recover_root_keys(&f[1..]);
+        assert_eq!(roots.len(), 2);
+        let (good, _, err) = run(eseal(&env)
+            .args(["pki", "root-offline", "--root-shares-dir"])
+            .arg(env.dir.path().join("again")));
+        assert!(!good && err.contains("already"), "{err}");
+        let (good, out, err) = ceremony(&env, &["crls"], &[&f[2], &f[0]]);
+        assert!(good, "{out}{err}");
+        let server = Server::start(&env);
+        let r = reqwest::get(format!("{}/pki/root.crl", server.base))
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        drop(server);
+        env.cleanup().await;
+    }
+}
+
 /// Every wrapped key in the database: (row, label, blob).
 async fn blobs(env: &TestEnv) -> Vec<(String, String, Vec<u8>)> {
     let inst = Installation::open(&env.settings).await.unwrap();

@@ -15,7 +15,7 @@ use crate::custody::root_crl_run;
 use crate::custody::share_file::ShareSet;
 use crate::pki::{CaKind, CertInfo, RevocationReason};
 use crate::seal::crl_publication::{self, Authorities, CrlIssuer};
-use crate::store::{self, meta};
+use crate::store;
 
 #[derive(Debug, Args)]
 pub struct CeremonyArgs {
@@ -193,21 +193,14 @@ async fn new_run(
     if let Some((r, cert)) = revoke {
         crate::store::root_crls::revoke_intermediate(&mut **tx, r, cert).await?;
     }
-    let published = meta::get(&mut **tx, crl_publication::ROOT_NUMBER)
-        .await?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let first = root_crl_run::next_number(&mut tx, published).await?;
-    let revoked = root_crl_run::revoked(&mut **tx).await?;
-    let run = root_crl_run::sign(
+    let run = root_crl_run::sign_and_store_in(
+        &mut tx,
         pki,
         offline.signer(),
-        &revoked,
-        first,
-        store::from_unix(now)?,
+        now,
         settings.root_crl_days,
-    )?;
-    root_crl_run::store_in(&mut tx, &run, now).await?;
+    )
+    .await?;
     let detail = format!("{what} keys=root {}", root_crl_run::describe(&run));
     audit_ceremony(&mut tx, &detail, now).await?;
     tx.commit().await?;

@@ -39,6 +39,9 @@ pub enum PkiCommand {
     AddSm2,
     /// The root keys' operations, with M custodians' share files.
     Ceremony(super::ceremony_cmds::CeremonyArgs),
+    /// Take the root keys of an installation made with them online (before
+    /// root custody existed) offline, as `init` does.
+    RootOffline(InitArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,25 +83,30 @@ pub async fn init(settings: &Settings, args: InitArgs) -> anyhow::Result<i32> {
         r.sm2_root_fingerprint
     );
     if let Some((threshold, until)) = r.root_custody {
-        let until = time::OffsetDateTime::from_unix_timestamp(until)
-            .ok()
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-            .unwrap_or_default();
-        println!(
-            "root keys offline: {threshold} custodians' shares are needed to use them; root CRLs signed ahead until {until}"
-        );
-        for p in &r.root_shares {
-            println!("  root share: {}", p.display());
-        }
-        println!(
-            "give each custodian one share file and delete the others from this machine; \
-             `eseal pki ceremony SUBCOMMAND --share FILE...` uses the root keys"
-        );
+        print_offline(threshold, until, &r.root_shares);
     }
     Ok(0)
+}
+
+/// What the operator must do with the share files just written.
+fn print_offline(threshold: crate::custody::Threshold, until: i64, files: &[PathBuf]) {
+    let until = time::OffsetDateTime::from_unix_timestamp(until)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default();
+    println!(
+        "root keys offline: {threshold} custodians' shares are needed to use them; root CRLs signed ahead until {until}"
+    );
+    for p in files {
+        println!("  root share: {}", p.display());
+    }
+    println!(
+        "give each custodian one share file and delete the others from this machine; \
+         `eseal pki ceremony SUBCOMMAND --share FILE...` uses the root keys"
+    );
 }
 
 pub async fn run(settings: &Settings, cmd: PkiCommand) -> anyhow::Result<i32> {
@@ -158,6 +166,23 @@ async fn run_with(
         }
         PkiCommand::Ceremony(args) => {
             return super::ceremony_cmds::run_with(inst, settings, args).await;
+        }
+        PkiCommand::RootOffline(args) => {
+            let threshold = match &args.root_shares {
+                Some(v) => crate::custody::Threshold::parse(v)
+                    .map_err(|m| anyhow::anyhow!("--root-shares: {m}"))?,
+                None => settings
+                    .root_shares
+                    .unwrap_or(crate::custody::Threshold::DEFAULT),
+            };
+            let mut s = settings.clone();
+            if args.root_shares_dir.is_some() {
+                s.root_shares_dir = args.root_shares_dir;
+            }
+            let (files, until) = inst
+                .take_root_offline(threshold, &s.root_shares_path())
+                .await?;
+            print_offline(threshold, until, &files);
         }
         PkiCommand::AddSm2 => {
             let sm2 = inst.add_sm2().await?;

@@ -90,8 +90,9 @@ fn refuse_an_online_root(
     if inst.root_online() && !inst.specimen {
         anyhow::bail!(
             "a root CA key is in the online keystore: the service does not run beside it. \
-             Root keys are kept offline in custodians' shares (`eseal init --root-shares M-of-N \
-             --root-shares-dir DIR`); only a demo installation (`eseal demo`) serves with its root online"
+             Take the root keys offline into custodians' shares first (`eseal pki root-offline \
+             --root-shares M-of-N --root-shares-dir DIR`); only a demo installation (`eseal demo`) \
+             serves with its root online"
         );
     }
     Ok(())

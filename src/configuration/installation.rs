@@ -492,6 +492,74 @@ async fn load_sm2(store: &Store, public_url: &str) -> Result<Option<Sm2Pki>, Ins
 }
 
 impl Installation {
+    /// `eseal pki root-offline`: an installation whose root keys are online
+    /// (made before issue 16, or without shares) takes them offline as
+    /// `init` does: a run of root CRLs signed ahead, the bundle split
+    /// `threshold` into `dir`, the keys' blobs emptied, in one transaction
+    /// (the share files are written before it commits and removed if it
+    /// fails). Refused if the ECDSA root is already offline.
+    pub async fn take_root_offline(
+        &mut self,
+        threshold: crate::custody::Threshold,
+        dir: &std::path::Path,
+    ) -> Result<(Vec<std::path::PathBuf>, i64), InstallationError> {
+        use crate::custody::{offline_root, root_crl_run};
+        if self.pki.root_offline() {
+            return Err(InstallationError::AlreadyInitialised(
+                "the root keys' offline custody".into(),
+            ));
+        }
+        check_shares_dir(dir)?;
+        let master = MasterKey::from_file(&self.settings.master_key_path())?;
+        let unwrapper = FileKeystore::new(&master)?;
+        let now = store::now_unix();
+        let id = match meta::get(&self.store.pool, INSTALLATION_ID).await? {
+            Some(id) => id,
+            None => hex::encode(crate::crypto::random_bytes(16)?),
+        };
+        let mut roots = vec![&self.pki.root];
+        if let Some(sm2) = &self.sm2 {
+            roots.push(&sm2.root);
+        }
+        let files = offline_root::split_roots(&unwrapper, &roots, &id, threshold, now)?;
+        let mut tx = self.store.begin_write().await?;
+        let run = root_crl_run::sign_and_store_in(
+            &mut tx,
+            &self.pki,
+            self.signer.as_ref(),
+            now,
+            self.settings.root_crl_days,
+        )
+        .await?;
+        for m in &roots {
+            store::ca::clear_key(&mut **tx, m.kind).await?;
+        }
+        let split = files.first().map(|f| f.split.as_str()).unwrap_or_default();
+        meta::set(&mut **tx, INSTALLATION_ID, &id).await?;
+        meta::set(
+            &mut **tx,
+            ROOT_CUSTODY,
+            &format!("shares {threshold} split {split}"),
+        )
+        .await?;
+        let detail = format!(
+            "keys=root{} {} root_offline=shares:{threshold} split={split}",
+            if roots.len() > 1 { ",sm2_root" } else { "" },
+            root_crl_run::describe(&run)
+        );
+        audit_ca_use(&mut tx, "pki.root_offline", &detail, now).await?;
+        let written = write_share_files(dir, &files)?;
+        if let Err(e) = tx.commit().await {
+            remove_files(&written);
+            return Err(e.into());
+        }
+        self.pki.root.key.wrapped.clear();
+        if let Some(sm2) = &mut self.sm2 {
+            sm2.root.key.wrapped.clear();
+        }
+        Ok((written, run.last().map_or(0, |c| c.next_update)))
+    }
+
     /// Give an existing installation the SM2 hierarchy, leaving the ECDSA
     /// one untouched. Refused if it already has one.
     pub async fn add_sm2(&mut self) -> Result<&Sm2Pki, InstallationError> {

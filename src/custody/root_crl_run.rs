@@ -20,6 +20,9 @@ use crate::store::{StoreError, from_unix};
 pub const ROOT: &str = "root";
 /// Time between two CRLs of a run: half a CRL's life.
 pub const STEP: Duration = Duration::days(ROOT_CRL_LIFETIME.whole_days() / 2);
+/// Meta key: the number of the root CRL last published (signed online by
+/// an online root, or a pre-signed one come into force).
+pub const PUBLISHED_NUMBER: &str = "root_crl_number";
 /// Default period a run covers.
 pub const DEFAULT_DAYS: u32 = 730;
 
@@ -57,6 +60,27 @@ pub async fn next_number(
 ) -> Result<u64, StoreError> {
     let (max, _) = root_crls::run_end(&mut **tx, ROOT).await?;
     Ok(max.map_or(0, |m| m as u64).max(published) + 1)
+}
+
+/// In `tx`: sign a new run from `now` for `days`, numbered after every
+/// root CRL so far and listing every revoked intermediate, and store it
+/// (see [`store_in`]). `pki.root` must carry its key (in `signer`).
+pub async fn sign_and_store_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    pki: &Pki,
+    signer: &dyn Signer,
+    now: i64,
+    days: u32,
+) -> Result<Vec<PresignedCrl>, CustodyError> {
+    let published = crate::store::meta::get(&mut **tx, PUBLISHED_NUMBER)
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let first = next_number(tx, published).await?;
+    let revoked = revoked(&mut **tx).await?;
+    let run = sign(pki, signer, &revoked, first, from_unix(now)?, days)?;
+    store_in(tx, &run, now).await?;
+    Ok(run)
 }
 
 /// Store `run` in `tx`, replacing the CRLs of an earlier run not yet in

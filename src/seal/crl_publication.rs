@@ -32,7 +32,7 @@ const SEAL_CA_CRL: &str = "crl_der_b64";
 const SEAL_CA_NUMBER: &str = "crl_number";
 const ROOT_CRL: &str = "root_crl_der_b64";
 /// Meta key: the number of the root CRL last published.
-pub const ROOT_NUMBER: &str = "root_crl_number";
+pub const ROOT_NUMBER: &str = crate::custody::root_crl_run::PUBLISHED_NUMBER;
 const SM2_SEAL_CA_CRL: &str = "sm2_crl_der_b64";
 const SM2_SEAL_CA_NUMBER: &str = "sm2_crl_number";
 

@@ -87,3 +87,16 @@ pub async fn history<'e, E: Executor<'e, Database = Any>>(
         .map(|r| Ok(r.try_get::<Vec<u8>, _>(0)?))
         .collect()
 }
+
+/// Empty a CA's key blob: the key has gone offline (the root's).
+pub async fn clear_key<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    kind: CaKind,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE ca_keys SET key_wrapped = $1 WHERE kind = $2")
+        .bind(Vec::<u8>::new())
+        .bind(kind.as_str())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
