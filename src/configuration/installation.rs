@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::configuration::Settings;
-use crate::crypto::{FileKeystore, MasterKey, Signer};
+use crate::crypto::{MasterKey, Signer};
 use crate::pki::{CaKind, Pki, Sm2Pki};
 use crate::store::{self, Store, StoreError, meta};
 
@@ -138,7 +138,7 @@ impl Installation {
             Some(p) => (MasterKey::from_file(p)?, false),
             None => (MasterKey::generate()?, true),
         };
-        let keystore = FileKeystore::new(&master)?;
+        let (keystore, keystore_records) = super::keystore::for_init(settings, &master)?;
         let pki = Pki::create(
             &keystore,
             &settings.public_url,
@@ -159,6 +159,9 @@ impl Installation {
         }
         meta::set(&mut **tx, FINGERPRINT, &master.fingerprint()).await?;
         meta::set(&mut **tx, "public_url", &settings.public_url).await?;
+        for (key, value) in &keystore_records {
+            meta::set(&mut **tx, key, value).await?;
+        }
         // The new CA keys signed the hierarchies' certs: the log's first entry.
         let detail = format!(
             "root={} sm2_root={} keys=root,seal_ca,tsa,sm2_root",
@@ -220,7 +223,7 @@ impl Installation {
         let public_url = meta::get(&store.pool, "public_url")
             .await?
             .unwrap_or_else(|| settings.public_url.clone());
-        let keystore = FileKeystore::new(&master)?;
+        let keystore = super::keystore::for_open(settings, &store, &master).await?;
         let pki = Pki {
             crl_url: crate::pki::crl_url_for(&public_url),
             root,
