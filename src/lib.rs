@@ -14,6 +14,7 @@ pub mod cli;
 pub mod configuration;
 pub mod cpu_pool;
 pub mod crypto;
+pub mod custody;
 pub mod document;
 pub mod domain;
 pub mod font;

@@ -20,6 +20,7 @@ use std::process::Command;
 use common::sm2_tools::{openssl_verify, pem_blocks, pkeyutl_verify};
 use common::{Backend, TestEnv, audit_rows, eseal, run, tool};
 use eseal::verify::{Code, TrustStore, Verdict, VerifyOptions, verify};
+use eseal::configuration::installation::Installation;
 
 /// A village seal that issues the document, another to swap in.
 const SEAL: &str = "320707100002-01";
@@ -91,6 +92,21 @@ fn edit(
     let (_, d) = e.iter_mut().find(|(n, _)| n == name).expect(name);
     f(d);
     e
+}
+
+/// `entries` with a bit of the first signature's dataHash (the SM3 of its
+/// `Signature.xml`, inside `SignedValue.dat`) flipped.
+fn data_hash_flipped(entries: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+    let sig_xml = &entries
+        .iter()
+        .find(|(n, _)| n == "Doc_0/Signs/Sign_0/Signature.xml")
+        .unwrap()
+        .1;
+    let hash = eseal::crypto::sm3(sig_xml);
+    edit(entries, "Doc_0/Signs/Sign_0/SignedValue.dat", |d| {
+        let i = d.windows(32).position(|w| w == hash).expect("dataHash");
+        d[i] ^= 0x80;
+    })
 }
 
 /// What the installation vouches for: the SM2 root, its intermediates and
@@ -376,17 +392,7 @@ async fn tampered_and_hostile_ofd_packages_are_refused_each_for_its_reason() {
         None,
     );
     // The dataHash changed inside SignedValue.dat.
-    let sig_xml = &e
-        .iter()
-        .find(|(n, _)| n.ends_with("Sign_0/Signature.xml"))
-        .unwrap()
-        .1;
-    let hash = eseal::crypto::sm3(sig_xml);
-    let t = edit(&e, "Doc_0/Signs/Sign_0/SignedValue.dat", |d| {
-        let i = d.windows(32).position(|w| w == hash).expect("dataHash");
-        d[i] ^= 0x80;
-    });
-    let bytes = package(&t);
+    let bytes = package(&data_hash_flipped(&e));
     check("dataHash", &bytes, Code::OFD_DATA_HASH_MISMATCH, None);
     check("dataHash", &bytes, Code::SES_SIGNATURE_INVALID, None);
     // A protected file removed.
@@ -484,6 +490,26 @@ async fn eseal_sign_seals_an_outside_ofd_and_a_second_seal_keeps_the_first() {
     assert!(out.contains("recorded as"), "{out}");
     let r = verify(&std::fs::read(&sealed).unwrap(), &trust, &opts);
     assert_eq!(r.verdict, Verdict::Valid, "{}", r.to_text());
+    // On record as an OFD alone: its OFD is served, and no (empty) PDF.
+    let id = out
+        .split("document id ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .unwrap()
+        .to_string();
+    let inst = Installation::open(&env.settings).await.unwrap();
+    let d = eseal::store::documents::get(&inst.store.pool, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.kind, eseal::issuance::SIGNED_OFD_KIND);
+    let pdf = eseal::issuance::records::pdf(&inst.store, &d).await.unwrap();
+    assert!(pdf.is_none(), "an OFD alone has no PDF to serve");
+    let stored = eseal::store::document_ofd::ofd(&inst.store.pool, &id)
+        .await
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some(std::fs::read(&sealed).unwrap().as_slice()));
+    inst.store.close().await;
     assert_eq!(
         r.signatures[0].signer.as_ref().unwrap().seal_id.as_deref(),
         Some(OTHER)
@@ -551,5 +577,119 @@ async fn an_independent_renderer_draws_the_ofd_page_like_the_pdf() {
         "the drawings differ in {differ} of their inked cells: {v}"
     );
     assert!(v["control_moved_3mm"].as_f64().unwrap() > 0.1, "{v}");
+    env.cleanup().await;
+}
+
+/// A real OFD sealed by another implementation: ofdrw (Java, the OFD
+/// library most Chinese systems build on), with its own test root, seal
+/// maker and seal (tests/fixtures/ofdrw/README.md). The seal's window and
+/// the certs ended in 2022 and the file carries no timestamp, so today it
+/// cannot be valid; checked as of a day inside the window (`--at`), with
+/// ofdrw's root trusted, it is. Tampered copies are refused, each for its
+/// reason; the five-page riding seal (骑缝章) verifies too.
+#[tokio::test]
+async fn a_real_ofd_sealed_by_another_implementation_verifies_with_its_root_trusted() {
+    let env = TestEnv::new(Backend::Sqlite).await;
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ofdrw");
+    let root_pem = fixtures.join("ofdrw-root.pem");
+    let root = std::fs::read(&root_pem).unwrap();
+    let mut trust = TrustStore::new();
+    trust.add_anchor(&root).unwrap();
+    // 2021-06-01, inside the seal's window (2020-04-22 to 2022-04-22).
+    let then = VerifyOptions {
+        now: Some(1_622_505_600),
+        ..VerifyOptions::default()
+    };
+    for name in ["allprotected.ofd", "V4RideRight.ofd"] {
+        let good = std::fs::read(fixtures.join(name)).unwrap();
+        let r = verify(&good, &trust, &then);
+        assert_ne!(r.verdict, Verdict::Invalid, "{name}: {}", r.to_text());
+        assert!(
+            matches!(r.verdict, Verdict::Valid | Verdict::ValidWithWarnings),
+            "{name}: {}",
+            r.to_text()
+        );
+        assert!(r.has(Code::SIGNING_TIME_UNVERIFIED), "{name}: {:?}", codes(&r));
+        let s = &r.signatures[0];
+        assert!(s.intact, "{name}");
+        assert_eq!(
+            s.trust_anchor.as_deref(),
+            Some("OFD Reader and WriterROOT Certificate"),
+            "{name}"
+        );
+        // Today, with nothing to prove the signing time, the certs and
+        // the seal have expired: not valid.
+        let now = verify(&good, &trust, &VerifyOptions::default());
+        assert!(
+            !matches!(now.verdict, Verdict::Valid | Verdict::ValidWithWarnings),
+            "{name} today: {}",
+            now.to_text()
+        );
+        // And with no root trusted it is never valid.
+        let r = verify(&good, &TrustStore::new(), &then);
+        assert!(
+            !matches!(r.verdict, Verdict::Valid | Verdict::ValidWithWarnings),
+            "{name} untrusted: {}",
+            r.to_text()
+        );
+    }
+    // The command line says the same: exit 0 with --trust and --at.
+    let (good, text, _) = run(eseal(&env)
+        .arg("verify")
+        .arg(fixtures.join("allprotected.ofd"))
+        .arg("--trust")
+        .arg(&root_pem)
+        .args(["--at", "2021-06-01T08:00:00+08:00"]));
+    assert!(good, "{text}");
+    let (good, text, _) = run(eseal(&env)
+        .arg("verify")
+        .arg(fixtures.join("allprotected.ofd"))
+        .arg("--trust")
+        .arg(&root_pem));
+    assert!(!good, "expired today: {text}");
+
+    // Tampered copies of ofdrw's file (its directory entries left out:
+    // they hold nothing to protect).
+    let e: Vec<_> = entries(&std::fs::read(fixtures.join("allprotected.ofd")).unwrap())
+        .into_iter()
+        .filter(|(n, _)| !n.ends_with('/'))
+        .collect();
+    assert!(
+        matches!(
+            verify(&package(&e), &trust, &then).verdict,
+            Verdict::Valid | Verdict::ValidWithWarnings
+        ),
+        "repacked without directory entries"
+    );
+    let check = |what: &str, bytes: &[u8], code: Code| {
+        let r = verify(bytes, &trust, &then);
+        assert_eq!(r.verdict, Verdict::Invalid, "{what}: {}", r.to_text());
+        assert!(r.has(code), "{what}: no {} in {:?}", code.as_str(), codes(&r));
+    };
+    let t = edit(&e, "Doc_0/Pages/Page_0/Content.xml", |d| {
+        let i = d.len() / 2;
+        d[i] ^= 0x01;
+    });
+    check("Content.xml", &package(&t), Code::OFD_REFERENCE_MISMATCH);
+    let mut t = e.clone();
+    t.push(("Doc_0/Res/extra.xml".into(), b"<x/>".to_vec()));
+    check("file added", &package(&t), Code::OFD_UNPROTECTED_FILE);
+    let t = edit(&e, "Doc_0/Signs/Sign_0/Signature.xml", |d| {
+        let s = String::from_utf8(d.clone()).unwrap();
+        *d = s.replacen("Boundary=\"5", "Boundary=\"6", 1).into_bytes();
+    });
+    check("Signature.xml", &package(&t), Code::OFD_DATA_HASH_MISMATCH);
+    // The seal swapped for one of ours.
+    let (_, ours, _) = issue_both(&env);
+    let our_seal = entries(&std::fs::read(&ours).unwrap())
+        .into_iter()
+        .find(|(n, _)| n.ends_with("Sign_0/Seal.esl"))
+        .unwrap()
+        .1;
+    let t = edit(&e, "Doc_0/Signs/Sign_0/Seal.esl", |d| *d = our_seal.clone());
+    check("seal swapped", &package(&t), Code::OFD_SEAL_FILE_MISMATCH);
+    let bytes = package(&data_hash_flipped(&e));
+    check("dataHash", &bytes, Code::OFD_DATA_HASH_MISMATCH);
+    check("dataHash", &bytes, Code::SES_SIGNATURE_INVALID);
     env.cleanup().await;
 }

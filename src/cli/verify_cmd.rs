@@ -1,4 +1,4 @@
-//! `eseal verify FILE [--json] [--trust root.pem]... [--chain c.pem]... [--crl crl.der]...`:
+//! `eseal verify FILE [--json] [--trust root.pem]... [--chain c.pem]... [--crl crl.der]... [--at TIME]`:
 //! offline verification. Exit 0 valid (with or without warnings), 1 invalid
 //! or indeterminate, 2 usage or read error.
 
@@ -27,6 +27,18 @@ pub struct VerifyArgs {
     /// A current CRL (PEM or DER) to check revocation against; may be repeated.
     #[arg(long = "crl", value_name = "CRL")]
     pub crl: Vec<PathBuf>,
+    /// Check as of this time (RFC 3339, e.g. 2021-01-01T00:00:00+08:00)
+    /// instead of now, where no timestamp proves when a signature was
+    /// made: a file whose certs have since expired, checked at a time the
+    /// reader vouches for (pyHanko's --validation-time, openssl's -attime).
+    #[arg(long = "at", value_name = "TIME", value_parser = parse_time)]
+    pub at: Option<i64>,
+}
+
+fn parse_time(s: &str) -> Result<i64, String> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|e| format!("not an RFC 3339 time ({e}), e.g. 2021-01-01T00:00:00+08:00"))
 }
 
 /// What the local installation vouches for.
@@ -131,7 +143,17 @@ pub async fn run(settings: &Settings, args: VerifyArgs) -> anyhow::Result<i32> {
     }
     let pdf = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let report = verify(&pdf, &trust, &VerifyOptions::default());
+    if let Some(at) = args.at {
+        eprintln!(
+            "note: checked as of {} (--at), not now, where no timestamp proves the signing time",
+            crate::verify::rfc3339(at)
+        );
+    }
+    let opts = VerifyOptions {
+        now: args.at,
+        ..VerifyOptions::default()
+    };
+    let report = verify(&pdf, &trust, &opts);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

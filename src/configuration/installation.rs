@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::configuration::Settings;
-use crate::crypto::{MasterKey, Signer};
+use crate::crypto::{FileKeystore, MasterKey, Signer};
 use crate::pki::{CaKind, Pki, Sm2Pki};
 use crate::store::{self, Store, StoreError, meta};
 
@@ -30,6 +30,8 @@ pub enum InstallationError {
     NoSm2,
     #[error("{0}")]
     Io(String),
+    #[error(transparent)]
+    Custody(#[from] crate::custody::CustodyError),
 }
 
 impl From<sqlx::Error> for InstallationError {
@@ -62,6 +64,10 @@ impl std::fmt::Debug for Installation {
 }
 
 const FINGERPRINT: &str = "master_key_fingerprint";
+/// Meta key: the installation's random id, carried by its root share files.
+pub const INSTALLATION_ID: &str = "installation_id";
+/// Meta key: how the root keys are kept (`shares M-of-N split ID`).
+pub const ROOT_CUSTODY: &str = "root_custody";
 /// Meta key: "1" in demo installations, whose documents are specimens.
 pub const SPECIMEN: &str = "specimen";
 
@@ -72,6 +78,54 @@ pub struct InitReport {
     pub master_key_created: bool,
     pub root_fingerprint: String,
     pub sm2_root_fingerprint: String,
+    /// The custodians' share files, when the root went offline.
+    pub root_shares: Vec<std::path::PathBuf>,
+    /// The split (`M-of-N`) and the end of the run of root CRLs signed ahead.
+    pub root_custody: Option<(crate::custody::Threshold, i64)>,
+}
+
+/// The share files for `dir`: refuses a directory that already holds any.
+fn check_shares_dir(dir: &std::path::Path) -> Result<(), InstallationError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with("root-share-") {
+            return Err(InstallationError::AlreadyInitialised(format!(
+                "{} (it holds root share files)",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Write the custodians' files into `dir` (0700; each 0600, new). On a
+/// failure the files written are removed again.
+fn write_share_files(
+    dir: &std::path::Path,
+    files: &[crate::custody::share_file::ShareFile],
+) -> Result<Vec<std::path::PathBuf>, InstallationError> {
+    let io = |p: &std::path::Path, e: std::io::Error| {
+        InstallationError::Io(format!("{}: {e}", p.display()))
+    };
+    super::data_dir::create_dir(dir).map_err(|e| io(dir, e))?;
+    let mut written = Vec::new();
+    for f in files {
+        let path = dir.join(crate::custody::share_file::file_name(f.index, f.shares));
+        if let Err(e) = super::data_dir::write_file(&path, f.to_text().as_bytes()) {
+            remove_files(&written);
+            return Err(io(&path, e));
+        }
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn remove_files(paths: &[std::path::PathBuf]) {
+    for p in paths {
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 fn write_private_file(path: &std::path::Path, contents: &[u8]) -> Result<(), InstallationError> {
@@ -89,6 +143,9 @@ impl Installation {
         let own_key_file = dir.join("master.key");
         if db_file.exists() || (settings.master_key_file.is_none() && own_key_file.exists()) {
             return Err(InstallationError::AlreadyInitialised(dir_name));
+        }
+        if settings.root_shares.is_some() {
+            check_shares_dir(&settings.root_shares_path())?;
         }
         let created_dir = !dir.exists();
         super::data_dir::create_dir(dir)
@@ -139,17 +196,37 @@ impl Installation {
             None => (MasterKey::generate()?, true),
         };
         let (keystore, keystore_records) = super::keystore::for_init(settings, &master)?;
-        let pki = Pki::create(
-            &keystore,
-            &settings.public_url,
-            time::OffsetDateTime::now_utc(),
-        )?;
-        let sm2 = Sm2Pki::create(
-            &keystore,
-            &settings.public_url,
-            time::OffsetDateTime::now_utc(),
-        )?;
+        let started = time::OffsetDateTime::now_utc();
+        let mut pki = Pki::create(&keystore, &settings.public_url, started)?;
+        let mut sm2 = Sm2Pki::create(&keystore, &settings.public_url, started)?;
         let now = store::now_unix();
+        let installation_id = hex::encode(crate::crypto::random_bytes(16)?);
+        // The root keys' last online use: the root CRLs ahead, then the split.
+        let offline = match settings.root_shares {
+            Some(threshold) => {
+                let run = crate::custody::root_crl_run::sign(
+                    &pki,
+                    &keystore,
+                    &[],
+                    1,
+                    started,
+                    settings.root_crl_days,
+                )?;
+                // The root keys are wrapped under the master key whatever
+                // keystore holds the other keys.
+                let files = crate::custody::offline_root::split_roots(
+                    &FileKeystore::new(&master)?,
+                    &[&pki.root, &sm2.root],
+                    &installation_id,
+                    threshold,
+                    now,
+                )?;
+                pki.root.key.wrapped.clear();
+                sm2.root.key.wrapped.clear();
+                Some((threshold, run, files))
+            }
+            None => None,
+        };
         let mut tx = store.begin_write().await?;
         for m in [&pki.root, &pki.seal_ca, &pki.tsa]
             .into_iter()
@@ -162,23 +239,56 @@ impl Installation {
         for (key, value) in &keystore_records {
             meta::set(&mut **tx, key, value).await?;
         }
+        meta::set(&mut **tx, INSTALLATION_ID, &installation_id).await?;
         // The new CA keys signed the hierarchies' certs: the log's first entry.
-        let detail = format!(
+        let mut detail = format!(
             "root={} sm2_root={} keys=root,seal_ca,tsa,sm2_root",
             crate::pki::fingerprint_sha256(&pki.root.cert_der),
             crate::pki::fingerprint_sha256(&sm2.root.cert_der)
         );
-        audit_ca_use(&mut tx, "pki.init", &detail, now).await?;
-        if created {
-            write_private_file(&settings.master_key_path(), master.to_text().as_bytes())?;
+        let mut root_custody = None;
+        if let Some((threshold, run, files)) = &offline {
+            crate::custody::root_crl_run::store_in(&mut tx, run, now).await?;
+            let split = files.first().map(|f| f.split.as_str()).unwrap_or_default();
+            meta::set(
+                &mut **tx,
+                ROOT_CUSTODY,
+                &format!("shares {threshold} split {split}"),
+            )
+            .await?;
+            detail.push_str(&format!(
+                " {} root_offline=shares:{threshold} split={split}",
+                crate::custody::root_crl_run::describe(run)
+            ));
+            root_custody = Some((*threshold, run.last().map_or(0, |c| c.next_update)));
         }
-        tx.commit().await?;
+        audit_ca_use(&mut tx, "pki.init", &detail, now).await?;
+        let shares = match &offline {
+            Some((_, _, files)) => write_share_files(&settings.root_shares_path(), files)?,
+            None => Vec::new(),
+        };
+        let written = async move {
+            if created {
+                write_private_file(&settings.master_key_path(), master.to_text().as_bytes())?;
+            }
+            tx.commit().await?;
+            Ok::<_, InstallationError>(())
+        }
+        .await;
+        if let Err(e) = written {
+            remove_files(&shares);
+            let _ = std::fs::remove_dir(settings.root_shares_path());
+            store.close().await;
+            return Err(e);
+        }
         store.close().await;
         Ok(InitReport {
             master_key_path: settings.master_key_path(),
             master_key_created: created,
             root_fingerprint: crate::pki::fingerprint_sha256(&pki.root.cert_der),
             sm2_root_fingerprint: crate::pki::fingerprint_sha256(&sm2.root.cert_der),
+            root_shares: shares,
+            root_custody,
         })
     }
 
@@ -214,12 +324,16 @@ impl Installation {
         let expected = meta::get(&store.pool, FINGERPRINT)
             .await?
             .unwrap_or_default();
-        if master.fingerprint() != expected {
+        let master = if master.fingerprint() == expected {
+            master
+        } else if let Some(new) = finish_rotation(settings, &expected)? {
+            new
+        } else {
             return Err(InstallationError::WrongMasterKey {
                 found: master.fingerprint(),
                 expected,
             });
-        }
+        };
         let public_url = meta::get(&store.pool, "public_url")
             .await?
             .unwrap_or_else(|| settings.public_url.clone());
@@ -240,6 +354,102 @@ impl Installation {
             sm2,
             public_url,
             specimen,
+        })
+    }
+}
+
+/// Where a new master key waits while a rotation commits: beside the key
+/// file, `KEY.new`.
+pub fn pending_master_key_path(settings: &Settings) -> std::path::PathBuf {
+    let mut p = settings.master_key_path().into_os_string();
+    p.push(".new");
+    p.into()
+}
+
+/// A rotation that committed but did not get to move its new key file into
+/// place (a crash between the two): the database expects the new key,
+/// which waits in `KEY.new`. Move it into place and use it.
+fn finish_rotation(
+    settings: &Settings,
+    expected: &str,
+) -> Result<Option<MasterKey>, InstallationError> {
+    let pending = pending_master_key_path(settings);
+    if !pending.exists() {
+        return Ok(None);
+    }
+    let new = MasterKey::from_file(&pending)?;
+    if new.fingerprint() != expected {
+        return Ok(None);
+    }
+    let path = settings.master_key_path();
+    std::fs::rename(&pending, &path)
+        .map_err(|e| InstallationError::Io(format!("{}: {e}", path.display())))?;
+    tracing::warn!(path = %path.display(), "finished an interrupted master key rotation: the new key is in place");
+    Ok(Some(new))
+}
+
+/// What a master key rotation did.
+#[derive(Debug)]
+pub struct RotationReport {
+    pub blobs: usize,
+    pub old_fingerprint: String,
+    pub new_fingerprint: String,
+    pub key_path: std::path::PathBuf,
+}
+
+impl Installation {
+    /// `eseal master-key rotate`: a new master key, every key blob
+    /// re-wrapped under it in one transaction (see
+    /// [`crate::custody::master_key_rotation`]), then the new key file moved
+    /// over the old one. The new key is on disk (`KEY.new`, synced) before
+    /// the transaction commits, so no crash loses it; until the commit the
+    /// old key works and `KEY.new` is ignored (and removed by the next
+    /// rotation); after it, [`Installation::open`] finishes a rename that a
+    /// crash interrupted. Run it with the service stopped.
+    pub async fn rotate_master_key(
+        &self,
+        fail: crate::custody::master_key_rotation::InjectedFailure,
+    ) -> Result<RotationReport, InstallationError> {
+        let path = self.settings.master_key_path();
+        let pending = pending_master_key_path(&self.settings);
+        let old = MasterKey::from_file(&path)?;
+        if pending.exists() {
+            // Left by a rotation that never committed (open checked that
+            // the database still expects the old key).
+            std::fs::remove_file(&pending)
+                .map_err(|e| InstallationError::Io(format!("{}: {e}", pending.display())))?;
+        }
+        let new = MasterKey::generate()?;
+        write_private_file(&pending, new.to_text().as_bytes())?;
+        let (old_store, new_store) = (FileKeystore::new(&old)?, FileKeystore::new(&new)?);
+        let (old_fp, new_fp) = (old.fingerprint(), new.fingerprint());
+        let blobs = match crate::custody::master_key_rotation::rewrap_all(
+            &self.store,
+            &old_store,
+            &new_store,
+            (FINGERPRINT, old_fp.as_str(), new_fp.as_str()),
+            fail,
+        )
+        .await
+        {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = std::fs::remove_file(&pending);
+                return Err(e.into());
+            }
+        };
+        std::fs::rename(&pending, &path)
+            .map_err(|e| InstallationError::Io(format!("{}: {e}", path.display())))?;
+        if let Some(dir) = path.parent()
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(RotationReport {
+            blobs,
+            old_fingerprint: old_fp,
+            new_fingerprint: new_fp,
+            key_path: path,
         })
     }
 }
@@ -338,6 +548,24 @@ impl Installation {
         meta::set(&self.store.pool, SPECIMEN, "1").await?;
         self.specimen = true;
         Ok(())
+    }
+
+    /// Whether a root key (ECDSA or SM2) is in the online keystore.
+    pub fn root_online(&self) -> bool {
+        !self.pki.root_offline()
+            || self
+                .sm2
+                .as_ref()
+                .is_some_and(|s| !s.root.key.wrapped.is_empty())
+    }
+
+    /// The installation's id (carried by its root share files).
+    pub async fn installation_id(&self) -> Result<String, InstallationError> {
+        meta::get(&self.store.pool, INSTALLATION_ID)
+            .await?
+            .ok_or_else(|| {
+                InstallationError::Io("this installation has no id: it has no root shares".into())
+            })
     }
 
     /// The root cert of the installation behind `store`, if it has one:

@@ -105,6 +105,15 @@ pub struct Settings {
     pub pkcs11_token: Option<String>,
     /// A file holding the token's user PIN (its first line).
     pub pkcs11_pin_file: Option<PathBuf>,
+    /// `eseal init`: split the root keys' offline bundle key M-of-N among
+    /// custodians (default 3-of-5). `None` keeps the root online: only the
+    /// demo does that, and only a demo installation serves so.
+    pub root_shares: Option<crate::custody::Threshold>,
+    /// `eseal init`: where the custodians' share files are written;
+    /// default: `DATA_DIR-root-shares` beside the data dir.
+    pub root_shares_dir: Option<PathBuf>,
+    /// How long a run of root CRLs signed ahead lasts, in days.
+    pub root_crl_days: u32,
 }
 
 /// Where an installation's ECDSA keys live.
@@ -170,6 +179,9 @@ impl Default for Settings {
             pkcs11_module: None,
             pkcs11_token: None,
             pkcs11_pin_file: None,
+            root_shares: Some(crate::custody::Threshold::DEFAULT),
+            root_shares_dir: None,
+            root_crl_days: crate::custody::root_crl_run::DEFAULT_DAYS,
         }
     }
 }
@@ -209,6 +221,9 @@ pub const KEYS: &[&str] = &[
     "pkcs11_module",
     "pkcs11_token",
     "pkcs11_pin_file",
+    "root_shares",
+    "root_shares_dir",
+    "root_crl_days",
 ];
 
 /// A setting that could not be taken, naming its key and source.
@@ -419,6 +434,14 @@ impl Settings {
             "pkcs11_module" => self.pkcs11_module = some(value).map(PathBuf::from),
             "pkcs11_token" => self.pkcs11_token = some(value),
             "pkcs11_pin_file" => self.pkcs11_pin_file = some(value).map(PathBuf::from),
+            "root_shares" => self.root_shares = Some(crate::custody::Threshold::parse(value)?),
+            "root_shares_dir" => self.root_shares_dir = some(value).map(PathBuf::from),
+            "root_crl_days" => {
+                self.root_crl_days = match value.parse::<u32>() {
+                    Ok(n @ 90..=3650) => n,
+                    _ => return Err(format!("{value:?} is not between 90 and 3650 days")),
+                }
+            }
             other => return Err(format!("unknown setting {other:?}")),
         }
         Ok(())
@@ -428,6 +451,17 @@ impl Settings {
         self.database_url
             .clone()
             .unwrap_or_else(|| crate::store::sqlite_url(&self.data_dir))
+    }
+
+    /// Where `init` writes the custodians' root share files.
+    pub fn root_shares_path(&self) -> PathBuf {
+        self.root_shares_dir.clone().unwrap_or_else(|| {
+            let name = self
+                .data_dir
+                .file_name()
+                .map_or_else(|| "eseal-data".into(), |n| n.to_string_lossy().into_owned());
+            self.data_dir.with_file_name(format!("{name}-root-shares"))
+        })
     }
 
     pub fn master_key_path(&self) -> PathBuf {

@@ -17,6 +17,9 @@ pub enum CryptoError {
     /// The system random number generator failed.
     #[error("random number generator failed")]
     Rng,
+    /// Key shares that cannot give a key back (too few, malformed).
+    #[error("key shares: {0}")]
+    Shares(String),
     /// Signing failed.
     #[error("signing with key {label} failed")]
     Sign { label: String },

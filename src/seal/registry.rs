@@ -40,6 +40,8 @@ pub enum RegistryError {
     Picture(String),
     #[error("GB/T 38540 seal: {0}")]
     Seal(String),
+    #[error(transparent)]
+    Custody(#[from] crate::custody::CustodyError),
 }
 
 /// A seal as the rest of the code sees it.

@@ -184,6 +184,8 @@ pub async fn by_number<'e, E: Executor<'e, Database = Any>>(
     row.as_ref().map(doc_row).transpose()
 }
 
+/// The sealed PDF of a document; `None` when there is none, including an
+/// outside OFD sealed alone (`signed_ofd`), whose row holds an empty PDF.
 pub async fn pdf<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
@@ -192,7 +194,8 @@ pub async fn pdf<'e, E: Executor<'e, Database = Any>>(
         .bind(id)
         .fetch_optional(ex)
         .await?;
-    Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
+    let pdf = row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?;
+    Ok(pdf.filter(|p| !p.is_empty()))
 }
 
 /// Void an issued document. Returns false if it was not in force.

@@ -165,7 +165,7 @@ pub fn build(
             }
             match signed_by(&cur, &anchor) {
                 Ok(true) => {
-                    check_ca(&anchor, &mut out.reasons);
+                    check_anchor(&anchor, &mut out.reasons);
                     check_validity(&anchor, at, time_proven, &mut out.reasons);
                     out.path.push(a.clone());
                     out.status = ChainStatus::Trusted;
@@ -297,6 +297,19 @@ fn check_ca(c: &X509Certificate<'_>, reasons: &mut Vec<Reason>) {
     }
 }
 
+/// A trust anchor is a name and a key the reader chose to trust (RFC 5280
+/// §6.1.1 d): its own key usage is not part of the path (roots in use,
+/// ofdrw's SM2 test root among them, lack keyCertSign), but it must say it
+/// is a CA, so a leaf trusted by mistake issues nothing.
+fn check_anchor(c: &X509Certificate<'_>, reasons: &mut Vec<Reason>) {
+    if !matches!(c.basic_constraints(), Ok(Some(bc)) if bc.value.ca) {
+        reasons.push(Reason::with(
+            Code::CA_CERT_INVALID,
+            common_name(c).unwrap_or_default(),
+        ));
+    }
+}
+
 pub fn common_name(c: &X509Certificate<'_>) -> Option<String> {
     c.subject()
         .iter_common_name()
@@ -330,17 +343,36 @@ pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
     })
 }
 
+/// Key usage allows signing: digitalSignature or nonRepudiation.
+fn signing_key_usage(c: &X509Certificate<'_>) -> bool {
+    match c.key_usage() {
+        Ok(Some(ku)) => ku.value.digital_signature() || ku.value.non_repudiation(),
+        Ok(None) => true,
+        Err(_) => false,
+    }
+}
+
+/// Key usage of the signer cert of a GB/T 38540 electronic signature:
+/// digitalSignature or nonRepudiation. Its extended key usage is not
+/// restricted: what entitles the cert to sign with the seal is its place
+/// in the seal's certList, under the maker's signature (GB/T 38540 §7),
+/// and signer certs in use carry client or e-mail EKUs, not
+/// documentSigning.
+pub fn check_ses_key_usage(der: &[u8], reasons: &mut Vec<Reason>) -> bool {
+    let ok = X509Certificate::from_der(der).is_ok_and(|(_, c)| signing_key_usage(&c));
+    if !ok {
+        reasons.push(Reason::new(Code::KEY_USAGE_INVALID));
+    }
+    ok
+}
+
 /// Key usage of a seal cert: digitalSignature or nonRepudiation; EKU, when
 /// present, must allow documentSigning (or any).
 pub fn check_seal_key_usage(der: &[u8], reasons: &mut Vec<Reason>) -> bool {
     let Ok((_, c)) = X509Certificate::from_der(der) else {
         return false;
     };
-    let ku_ok = match c.key_usage() {
-        Ok(Some(ku)) => ku.value.digital_signature() || ku.value.non_repudiation(),
-        Ok(None) => true,
-        Err(_) => false,
-    };
+    let ku_ok = signing_key_usage(&c);
     let eku = c.extended_key_usage();
     let eku_ok = match &eku {
         Ok(Some(e)) => {

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use eseal::configuration::Settings;
 
+pub mod custody;
 pub mod server;
 pub mod sm2_tools;
 
@@ -285,4 +286,26 @@ pub async fn audit_rows(env: &TestEnv) -> Vec<eseal::store::audit::AuditRow> {
         .expect("audit rows");
     inst.store.close().await;
     rows
+}
+
+/// Every row of each of `tables` as PostgreSQL prints it (`CAST(row AS
+/// TEXT)`), one haystack per table, to search for bytes that must not be
+/// stored.
+pub async fn pg_table_texts(pool: &sqlx::AnyPool, tables: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for t in tables {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(x AS TEXT) FROM {t} x"
+        )))
+        .fetch_all(pool)
+        .await
+        .expect("rows");
+        let mut all = Vec::new();
+        for r in rows {
+            let s: String = sqlx::Row::try_get(&r, 0).expect("text");
+            all.extend_from_slice(s.as_bytes());
+        }
+        out.push((format!("table {t}"), all));
+    }
+    out
 }

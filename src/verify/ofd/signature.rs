@@ -251,7 +251,7 @@ fn check_into(ctx: &Context<'_>, listed: &ListedSignature, out: &mut Checked) {
     rep.chain = ch.status;
     rep.trust_anchor = ch.anchor_cn.clone();
     rep.reasons.extend(ch.reasons.iter().cloned());
-    rep.key_usage_ok = chain::check_seal_key_usage(p.cert, &mut rep.reasons);
+    rep.key_usage_ok = chain::check_ses_key_usage(p.cert, &mut rep.reasons);
     if rep.signer.as_ref().is_some_and(|c| c.seal_id.is_none()) {
         rep.reasons.push(Reason::new(Code::SEAL_ID_MISSING));
     }
