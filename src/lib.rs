@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod admission;
 pub mod application;
 pub mod audit;
+pub mod backup;
 pub mod cli;
 pub mod configuration;
 pub mod cpu_pool;

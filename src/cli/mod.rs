@@ -2,6 +2,7 @@
 //! this file only lists them and dispatches.
 
 mod audit_cmd;
+mod backup_cmds;
 mod ceremony_cmds;
 mod document_cmds;
 mod issue_cmds;
@@ -64,6 +65,10 @@ pub enum Command {
     /// Check the audit chain.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
+    /// Write a consistent, encrypted backup (database and keystore).
+    Backup(backup_cmds::BackupArgs),
+    /// Restore a backup into a new data dir (--data-dir, --master-key-file).
+    Restore(backup_cmds::RestoreArgs),
     /// Rotate the master key that wraps every online key.
     #[command(subcommand)]
     MasterKey(master_key_cmd::MasterKeyCommand),
@@ -89,6 +94,8 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
             Command::Serve(a) => serve_cmd::serve(&settings, a).await,
             Command::Users(c) => users_cmds::run(&settings, c).await,
             Command::Audit(c) => audit_cmd::run(&settings, c).await,
+            Command::Backup(a) => backup_cmds::backup(&settings, a).await,
+            Command::Restore(a) => backup_cmds::restore(&settings, a).await,
             Command::MasterKey(c) => master_key_cmd::run(&settings, c).await,
         }
     })

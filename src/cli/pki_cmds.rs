@@ -77,6 +77,13 @@ pub async fn init(settings: &Settings, args: InitArgs) -> anyhow::Result<i32> {
     } else {
         println!("master key taken from {}", r.master_key_path.display());
     }
+    if let (Some(crate::configuration::KeystoreKind::Pkcs11), Some(token)) =
+        (settings.keystore, &settings.pkcs11_token)
+    {
+        println!(
+            "ECDSA keys (seal CA, TSA, seals) on PKCS#11 token {token:?}; the root and the SM2 keys wrapped under the master key"
+        );
+    }
     println!("root cert SHA-256 fingerprint: {}", r.root_fingerprint);
     println!(
         "SM2 root cert SHA-256 fingerprint: {}",

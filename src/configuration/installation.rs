@@ -195,7 +195,7 @@ impl Installation {
             Some(p) => (MasterKey::from_file(p)?, false),
             None => (MasterKey::generate()?, true),
         };
-        let keystore = FileKeystore::new(&master)?;
+        let (keystore, keystore_records) = super::keystore::for_init(settings, &master)?;
         let started = time::OffsetDateTime::now_utc();
         let mut pki = Pki::create(&keystore, &settings.public_url, started)?;
         let mut sm2 = Sm2Pki::create(&keystore, &settings.public_url, started)?;
@@ -236,6 +236,9 @@ impl Installation {
         }
         meta::set(&mut **tx, FINGERPRINT, &master.fingerprint()).await?;
         meta::set(&mut **tx, "public_url", &settings.public_url).await?;
+        for (key, value) in &keystore_records {
+            meta::set(&mut **tx, key, value).await?;
+        }
         meta::set(&mut **tx, INSTALLATION_ID, &installation_id).await?;
         // The new CA keys signed the hierarchies' certs: the log's first entry.
         let mut detail = format!(
@@ -334,7 +337,7 @@ impl Installation {
         let public_url = meta::get(&store.pool, "public_url")
             .await?
             .unwrap_or_else(|| settings.public_url.clone());
-        let keystore = FileKeystore::new(&master)?;
+        let keystore = super::keystore::for_open(settings, &store, &master).await?;
         let pki = Pki {
             crl_url: crate::pki::crl_url_for(&public_url),
             root,

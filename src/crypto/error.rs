@@ -23,4 +23,8 @@ pub enum CryptoError {
     /// Signing failed.
     #[error("signing with key {label} failed")]
     Sign { label: String },
+    /// The PKCS#11 token or its module failed, or a key is not on it. The
+    /// message names the token, the key or the call, never the PIN.
+    #[error("PKCS#11 token: {0}")]
+    Token(String),
 }

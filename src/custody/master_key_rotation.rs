@@ -58,6 +58,11 @@ pub async fn rewrap_all(
                 label: r.try_get(1)?,
                 wrapped: r.try_get(2)?,
             };
+            // A key on a PKCS#11 token is not under the master key: its
+            // row holds a reference to it, which stays as it is.
+            if crate::crypto::is_token_ref(&key) {
+                continue;
+            }
             let moved = old.rewrap(&key, new)?;
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE {table} SET key_wrapped = $1 WHERE {id} = $2"
