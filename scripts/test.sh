@@ -9,10 +9,12 @@ ROOT=$(pwd)
 say() { printf '== %s\n' "$*"; }
 
 # --- Debian packages (poppler-utils: pdfsig/pdftotext/pdftoppm; qpdf; openssl;
-#     libnss3-tools: certutil for pdfsig's trust store; fonts: the CJK font) ---
+#     libnss3-tools: certutil for pdfsig's trust store; fonts: the CJK font;
+#     softhsm2: the PKCS#11 token the seal keys live on in the PKCS#11 tests,
+#     opensc: pkcs11-tool, which reads the token's key attributes) ---
 # shellcheck source=scripts/lib-apt.sh
 source scripts/lib-apt.sh
-apt_ensure poppler-utils qpdf openssl libnss3-tools python3-venv fonts-noto-cjk chromium
+apt_ensure poppler-utils qpdf openssl libnss3-tools python3-venv fonts-noto-cjk chromium softhsm2 opensc
 
 # --- Python tools in a virtualenv (pyHanko for interop, Playwright to
 #     drive Debian's Chromium in the browser test); reinstalled when

@@ -13,14 +13,14 @@ mod pades_common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Backend, TestEnv, eseal, repo};
+use common::{Backend, Keys, TestEnv, eseal, keystores, repo};
 use pades_common::{nss_db, run, signatures, tool};
 
 const VILLAGE: &str = "320707100002-01";
 const TOWN: &str = "320707100000-01";
 
-async fn installation() -> (TestEnv, PathBuf) {
-    let env = TestEnv::new(Backend::Sqlite).await;
+async fn installation(keys: Keys) -> (TestEnv, PathBuf) {
+    let env = TestEnv::with_keys(Backend::Sqlite, keys).await;
     let (ok, _, err) = common::run(eseal(&env).arg("init"));
     assert!(ok, "{err}");
     let roster = repo().join("keys-example/roster.csv");
@@ -188,64 +188,69 @@ fn pyhanko_ltv(dir: &Path, pdf: &Path, n: usize) {
 
 #[tokio::test]
 async fn every_level_of_an_issued_document_validates_in_independent_tools() {
-    let (env, dir) = installation().await;
-    for kind in ["business_premises", "exit_entry"] {
-        for level in ["B-B", "B-T", "B-LT", "B-LTA"] {
-            let pdf = issue(&env, &dir, kind, level);
-            pdfsig_trusts(&dir, &pdf, 1);
-            openssl_verifies(&dir, &pdf, 1);
-            pyhanko_valid(&dir, &pdf, level != "B-B");
-            if level == "B-LT" || level == "B-LTA" {
-                pyhanko_ltv(&dir, &pdf, 1);
+    // On the file keystore and with the keys on a SoftHSM2 token (issue 16).
+    for keys in keystores() {
+        let (env, dir) = installation(keys).await;
+        for kind in ["business_premises", "exit_entry"] {
+            for level in ["B-B", "B-T", "B-LT", "B-LTA"] {
+                let pdf = issue(&env, &dir, kind, level);
+                pdfsig_trusts(&dir, &pdf, 1);
+                openssl_verifies(&dir, &pdf, 1);
+                pyhanko_valid(&dir, &pdf, level != "B-B");
+                if level == "B-LT" || level == "B-LTA" {
+                    pyhanko_ltv(&dir, &pdf, 1);
+                }
             }
         }
+        env.cleanup().await;
     }
-    env.cleanup().await;
 }
 
 #[tokio::test]
 async fn a_town_seal_over_a_village_seal_both_validate() {
-    let (env, dir) = installation().await;
-    let first = issue(&env, &dir, "exit_entry", "B-LT");
-    let second = dir.join("countersigned.pdf");
-    let (ok, out, err) = common::run(
-        eseal(&env)
-            .args([
-                "sign",
-                "--seal",
-                TOWN,
-                "--level",
-                "B-LT",
-                "--reason",
-                "镇级审核电子签章",
-                "--in",
-            ])
-            .arg(&first)
-            .arg("--out")
-            .arg(&second),
-    );
-    assert!(ok, "eseal sign: {out}{err}");
-    let a = std::fs::read(&first).unwrap();
-    let b = std::fs::read(&second).unwrap();
-    assert!(
-        b.starts_with(&a),
-        "the village-sealed bytes are kept unchanged"
-    );
-    pdfsig_trusts(&dir, &second, 2);
-    openssl_verifies(&dir, &second, 2);
-    if let Some(text) = pyhanko(
-        &dir,
-        &second,
-        &["validate", "--pretty-print", "--no-revocation-check"],
-    ) {
-        assert_eq!(text.matches("judged VALID").count(), 2, "{text}");
+    for keys in keystores() {
+        let (env, dir) = installation(keys).await;
+        let first = issue(&env, &dir, "exit_entry", "B-LT");
+        let second = dir.join("countersigned.pdf");
+        let (ok, out, err) = common::run(
+            eseal(&env)
+                .args([
+                    "sign",
+                    "--seal",
+                    TOWN,
+                    "--level",
+                    "B-LT",
+                    "--reason",
+                    "镇级审核电子签章",
+                    "--in",
+                ])
+                .arg(&first)
+                .arg("--out")
+                .arg(&second),
+        );
+        assert!(ok, "eseal sign: {out}{err}");
+        let a = std::fs::read(&first).unwrap();
+        let b = std::fs::read(&second).unwrap();
+        assert!(
+            b.starts_with(&a),
+            "the village-sealed bytes are kept unchanged"
+        );
+        pdfsig_trusts(&dir, &second, 2);
+        openssl_verifies(&dir, &second, 2);
+        if let Some(text) = pyhanko(
+            &dir,
+            &second,
+            &["validate", "--pretty-print", "--no-revocation-check"],
+        ) {
+            assert_eq!(text.matches("judged VALID").count(), 2, "{text}");
+        }
+        pyhanko_ltv(&dir, &second, 2);
+        // Our own verifier agrees.
+        let (ok, out, err) = common::run(eseal(&env).args(["verify", "--json"]).arg(&second));
+        assert!(ok, "eseal verify: {out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["verdict"], "VALID", "{v}");
+        assert_eq!(v["signatures"].as_array().unwrap().len(), 2);
+        env.cleanup().await;
     }
-    pyhanko_ltv(&dir, &second, 2);
-    // Our own verifier agrees.
-    let (ok, out, err) = common::run(eseal(&env).args(["verify", "--json"]).arg(&second));
-    assert!(ok, "eseal verify: {out}{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["verdict"], "VALID", "{v}");
-    assert_eq!(v["signatures"].as_array().unwrap().len(), 2);
-    env.cleanup().await;
 }

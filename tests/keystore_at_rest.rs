@@ -6,32 +6,15 @@ mod common;
 use common::{Backend, TestEnv, backends, eseal, run};
 use eseal::configuration::installation::Installation;
 use eseal::seal::registry;
-use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 
 /// Decrypt a key blob independently of the crate, following the documented
 /// format (version byte, 96-bit nonce, AES-256-GCM, label as AAD), to learn
 /// the plaintext this test must not find anywhere.
 fn plaintext_key(master_text: &str, label: &str, blob: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    use base64::Engine;
-    let mk = base64::engine::general_purpose::STANDARD
-        .decode(master_text.trim())
-        .unwrap();
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &mk).unwrap());
-    assert_eq!(blob[0], 1);
-    let nonce = Nonce::try_assume_unique_for_key(&blob[1..13]).unwrap();
-    let mut buf = blob[13..].to_vec();
-    let aad = format!("eseal-key-v1:{label}");
-    let pkcs8 = key
-        .open_in_place(nonce, Aad::from(aad.as_bytes()), &mut buf)
-        .unwrap()
-        .to_vec();
-    // ECPrivateKey ::= SEQUENCE { version 1, privateKey OCTET STRING (32) ...}
-    let at = pkcs8
-        .windows(5)
-        .position(|w| w == [0x02, 0x01, 0x01, 0x04, 0x20])
-        .expect("scalar")
-        + 5;
-    let scalar = pkcs8[at..at + 32].to_vec();
+    let pkcs8 =
+        common::custody::open_blob(&common::custody::master_bytes(master_text), label, blob)
+            .expect("the master key opens the blob");
+    let scalar = common::custody::scalar_of(&pkcs8);
     (pkcs8, scalar)
 }
 
@@ -70,10 +53,8 @@ async fn no_plaintext_seal_key_on_disk_in_the_database_or_in_output() {
             secrets.push(scalar);
         }
         for kind in [
-            eseal::pki::CaKind::Root,
             eseal::pki::CaKind::SealCa,
             eseal::pki::CaKind::Tsa,
-            eseal::pki::CaKind::Sm2Root,
             eseal::pki::CaKind::Sm2SealCa,
             eseal::pki::CaKind::Sm2Maker,
             eseal::pki::CaKind::Sm2Tsa,
@@ -86,6 +67,16 @@ async fn no_plaintext_seal_key_on_disk_in_the_database_or_in_output() {
             secrets.push(pkcs8);
             secrets.push(scalar);
         }
+        // The root keys are offline (issue 16): recovered from the
+        // custodians' shares, they must not be anywhere below either.
+        let shares =
+            common::custody::share_files(&common::custody::default_shares_dir(env.data_dir()));
+        let roots = common::custody::recover_root_keys(&shares);
+        assert_eq!(roots.len(), 2);
+        for r in roots {
+            secrets.push(r.pkcs8);
+            secrets.push(r.scalar);
+        }
 
         // Every file in the data dir (SQLite database, WAL, master key).
         let mut haystacks: Vec<(String, Vec<u8>)> = Vec::new();
@@ -96,22 +87,19 @@ async fn no_plaintext_seal_key_on_disk_in_the_database_or_in_output() {
                 std::fs::read(e.path()).unwrap(),
             ));
         }
+        // The custodians' share files hold the root keys encrypted only.
+        for p in &shares {
+            haystacks.push((p.display().to_string(), std::fs::read(p).unwrap()));
+        }
         // Every row of every table, as the database returns it.
         if b == Backend::Postgres {
-            for t in ["meta", "ca_keys", "seals", "seal_certs", "seal_sm2"] {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT CAST(x AS TEXT) FROM {t} x"
-                )))
-                .fetch_all(&inst.store.pool)
-                .await
-                .unwrap();
-                let mut all = Vec::new();
-                for r in rows {
-                    let s: String = sqlx::Row::try_get(&r, 0).unwrap();
-                    all.extend_from_slice(s.as_bytes());
-                }
-                haystacks.push((format!("table {t}"), all));
-            }
+            haystacks.extend(
+                common::pg_table_texts(
+                    &inst.store.pool,
+                    &["meta", "ca_keys", "seals", "seal_certs", "seal_sm2"],
+                )
+                .await,
+            );
         }
         // Every command's output.
         for args in [

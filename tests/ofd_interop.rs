@@ -19,8 +19,8 @@ use std::process::Command;
 
 use common::sm2_tools::{openssl_verify, pem_blocks, pkeyutl_verify};
 use common::{Backend, TestEnv, audit_rows, eseal, run, tool};
-use eseal::verify::{Code, TrustStore, Verdict, VerifyOptions, verify};
 use eseal::configuration::installation::Installation;
+use eseal::verify::{Code, TrustStore, Verdict, VerifyOptions, verify};
 
 /// A village seal that issues the document, another to swap in.
 const SEAL: &str = "320707100002-01";
@@ -503,12 +503,17 @@ async fn eseal_sign_seals_an_outside_ofd_and_a_second_seal_keeps_the_first() {
         .unwrap()
         .unwrap();
     assert_eq!(d.kind, eseal::issuance::SIGNED_OFD_KIND);
-    let pdf = eseal::issuance::records::pdf(&inst.store, &d).await.unwrap();
+    let pdf = eseal::issuance::records::pdf(&inst.store, &d)
+        .await
+        .unwrap();
     assert!(pdf.is_none(), "an OFD alone has no PDF to serve");
     let stored = eseal::store::document_ofd::ofd(&inst.store.pool, &id)
         .await
         .unwrap();
-    assert_eq!(stored.as_deref(), Some(std::fs::read(&sealed).unwrap().as_slice()));
+    assert_eq!(
+        stored.as_deref(),
+        Some(std::fs::read(&sealed).unwrap().as_slice())
+    );
     inst.store.close().await;
     assert_eq!(
         r.signatures[0].signer.as_ref().unwrap().seal_id.as_deref(),
@@ -609,7 +614,11 @@ async fn a_real_ofd_sealed_by_another_implementation_verifies_with_its_root_trus
             "{name}: {}",
             r.to_text()
         );
-        assert!(r.has(Code::SIGNING_TIME_UNVERIFIED), "{name}: {:?}", codes(&r));
+        assert!(
+            r.has(Code::SIGNING_TIME_UNVERIFIED),
+            "{name}: {:?}",
+            codes(&r)
+        );
         let s = &r.signatures[0];
         assert!(s.intact, "{name}");
         assert_eq!(
@@ -664,7 +673,12 @@ async fn a_real_ofd_sealed_by_another_implementation_verifies_with_its_root_trus
     let check = |what: &str, bytes: &[u8], code: Code| {
         let r = verify(bytes, &trust, &then);
         assert_eq!(r.verdict, Verdict::Invalid, "{what}: {}", r.to_text());
-        assert!(r.has(code), "{what}: no {} in {:?}", code.as_str(), codes(&r));
+        assert!(
+            r.has(code),
+            "{what}: no {} in {:?}",
+            code.as_str(),
+            codes(&r)
+        );
     };
     let t = edit(&e, "Doc_0/Pages/Page_0/Content.xml", |d| {
         let i = d.len() / 2;

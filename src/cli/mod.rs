@@ -2,8 +2,11 @@
 //! this file only lists them and dispatches.
 
 mod audit_cmd;
+mod backup_cmds;
+mod ceremony_cmds;
 mod document_cmds;
 mod issue_cmds;
+mod master_key_cmd;
 mod pki_cmds;
 mod seal_cmds;
 pub(crate) mod serve_cmd;
@@ -32,8 +35,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create an installation: master key, root CA, seal CA, TSA, and the
-    /// SM2 root, seal CA, seal maker and TSA.
-    Init,
+    /// SM2 root, seal CA, seal maker and TSA; then the root keys go offline
+    /// into custodians' share files.
+    Init(pki_cmds::InitArgs),
     /// Print the trust anchor, the intermediate certs, or the CRL.
     #[command(subcommand)]
     Pki(pki_cmds::PkiCommand),
@@ -61,6 +65,13 @@ pub enum Command {
     /// Check the audit chain.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
+    /// Write a consistent, encrypted backup (database and keystore).
+    Backup(backup_cmds::BackupArgs),
+    /// Restore a backup into a new data dir (--data-dir, --master-key-file).
+    Restore(backup_cmds::RestoreArgs),
+    /// Rotate the master key that wraps every online key.
+    #[command(subcommand)]
+    MasterKey(master_key_cmd::MasterKeyCommand),
 }
 
 /// Run the parsed command line with the settings resolved from it; returns
@@ -71,7 +82,7 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
         .build()?;
     rt.block_on(async move {
         match cli.command {
-            Command::Init => pki_cmds::init(&settings).await,
+            Command::Init(a) => pki_cmds::init(&settings, a).await,
             Command::Pki(c) => pki_cmds::run(&settings, c).await,
             Command::Seals(c) => seal_cmds::run(&settings, c).await,
             Command::Templates(c) => document_cmds::run_templates(&settings, c),
@@ -83,6 +94,9 @@ pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
             Command::Serve(a) => serve_cmd::serve(&settings, a).await,
             Command::Users(c) => users_cmds::run(&settings, c).await,
             Command::Audit(c) => audit_cmd::run(&settings, c).await,
+            Command::Backup(a) => backup_cmds::backup(&settings, a).await,
+            Command::Restore(a) => backup_cmds::restore(&settings, a).await,
+            Command::MasterKey(c) => master_key_cmd::run(&settings, c).await,
         }
     })
 }

@@ -37,9 +37,36 @@ pub enum PkiCommand {
     /// Give an existing installation the SM2 hierarchy (root, seal CA,
     /// seal maker, TSA), leaving the ECDSA one untouched.
     AddSm2,
+    /// The root keys' operations, with M custodians' share files.
+    Ceremony(super::ceremony_cmds::CeremonyArgs),
+    /// Take the root keys of an installation made with them online (before
+    /// root custody existed) offline, as `init` does.
+    RootOffline(InitArgs),
 }
 
-pub async fn init(settings: &Settings) -> anyhow::Result<i32> {
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Split the offline root bundle's key among N custodians, any M of
+    /// whom can reassemble it [env ESEAL_ROOT_SHARES; default 3-of-5].
+    #[arg(long, value_name = "M-of-N")]
+    pub root_shares: Option<String>,
+    /// Where to write the custodians' share files [env ESEAL_ROOT_SHARES_DIR;
+    /// default: DATA_DIR-root-shares beside the data dir].
+    #[arg(long, value_name = "DIR")]
+    pub root_shares_dir: Option<PathBuf>,
+}
+
+pub async fn init(settings: &Settings, args: InitArgs) -> anyhow::Result<i32> {
+    let mut settings = settings.clone();
+    if let Some(v) = &args.root_shares {
+        settings
+            .set("root_shares", v)
+            .map_err(|m| anyhow::anyhow!("--root-shares: {m}"))?;
+    }
+    if let Some(d) = args.root_shares_dir {
+        settings.root_shares_dir = Some(d);
+    }
+    let settings = &settings;
     let r = Installation::init(settings).await?;
     println!("initialised {}", settings.data_dir.display());
     if r.master_key_created {
@@ -50,22 +77,57 @@ pub async fn init(settings: &Settings) -> anyhow::Result<i32> {
     } else {
         println!("master key taken from {}", r.master_key_path.display());
     }
+    if let (Some(crate::configuration::KeystoreKind::Pkcs11), Some(token)) =
+        (settings.keystore, &settings.pkcs11_token)
+    {
+        println!(
+            "ECDSA keys (seal CA, TSA, seals) on PKCS#11 token {token:?}; the root and the SM2 keys wrapped under the master key"
+        );
+    }
     println!("root cert SHA-256 fingerprint: {}", r.root_fingerprint);
     println!(
         "SM2 root cert SHA-256 fingerprint: {}",
         r.sm2_root_fingerprint
     );
+    if let Some((threshold, until)) = r.root_custody {
+        print_offline(threshold, until, &r.root_shares);
+    }
     Ok(0)
+}
+
+/// What the operator must do with the share files just written.
+fn print_offline(threshold: crate::custody::Threshold, until: i64, files: &[PathBuf]) {
+    let until = time::OffsetDateTime::from_unix_timestamp(until)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default();
+    println!(
+        "root keys offline: {threshold} custodians' shares are needed to use them; root CRLs signed ahead until {until}"
+    );
+    for p in files {
+        println!("  root share: {}", p.display());
+    }
+    println!(
+        "give each custodian one share file and delete the others from this machine; \
+         `eseal pki ceremony SUBCOMMAND --share FILE...` uses the root keys"
+    );
 }
 
 pub async fn run(settings: &Settings, cmd: PkiCommand) -> anyhow::Result<i32> {
     let mut inst = Installation::open(settings).await?;
-    let r = run_with(&mut inst, cmd).await;
+    let r = run_with(&mut inst, settings, cmd).await;
     inst.store.close().await;
     r
 }
 
-async fn run_with(inst: &mut Installation, cmd: PkiCommand) -> anyhow::Result<i32> {
+async fn run_with(
+    inst: &mut Installation,
+    settings: &Settings,
+    cmd: PkiCommand,
+) -> anyhow::Result<i32> {
     match cmd {
         PkiCommand::Root { sm2: false } => print!("{}", cert_pem(&inst.pki.root.cert_der)),
         PkiCommand::Root { sm2: true } => print!("{}", cert_pem(&inst.sm2()?.root.cert_der)),
@@ -108,6 +170,26 @@ async fn run_with(inst: &mut Installation, cmd: PkiCommand) -> anyhow::Result<i3
                 Some(p) => std::fs::write(&p, bytes)?,
                 None => std::io::stdout().write_all(&bytes)?,
             }
+        }
+        PkiCommand::Ceremony(args) => {
+            return super::ceremony_cmds::run_with(inst, settings, args).await;
+        }
+        PkiCommand::RootOffline(args) => {
+            let threshold = match &args.root_shares {
+                Some(v) => crate::custody::Threshold::parse(v)
+                    .map_err(|m| anyhow::anyhow!("--root-shares: {m}"))?,
+                None => settings
+                    .root_shares
+                    .unwrap_or(crate::custody::Threshold::DEFAULT),
+            };
+            let mut s = settings.clone();
+            if args.root_shares_dir.is_some() {
+                s.root_shares_dir = args.root_shares_dir;
+            }
+            let (files, until) = inst
+                .take_root_offline(threshold, &s.root_shares_path())
+                .await?;
+            print_offline(threshold, until, &files);
         }
         PkiCommand::AddSm2 => {
             let sm2 = inst.add_sm2().await?;

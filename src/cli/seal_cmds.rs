@@ -307,6 +307,10 @@ pub async fn demo(mut settings: Settings, args: DemoArgs) -> anyhow::Result<i32>
         settings.master_key_file = Some(key);
     }
     if !settings.data_dir.join("eseal.db").exists() {
+        // The demo keeps its root online (its master key is public anyway);
+        // `eseal serve` runs so only for a demo (specimen) installation.
+        let mut settings = settings.clone();
+        settings.root_shares = None;
         Installation::init(&settings).await?;
         println!(
             "demo installation created in {}",

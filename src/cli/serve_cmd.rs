@@ -80,6 +80,43 @@ fn init_tracing(filter: &str, json: bool) {
     };
 }
 
+/// The public service never runs beside a root key (issue 16): the root
+/// signs only in a ceremony. A demo installation (specimen documents, a
+/// public master key) is the one exception. Warns when the root CRLs signed
+/// ahead run out within 60 days.
+fn refuse_an_online_root(
+    inst: &crate::configuration::installation::Installation,
+) -> anyhow::Result<()> {
+    if inst.root_online() && !inst.specimen {
+        anyhow::bail!(
+            "a root CA key is in the online keystore: the service does not run beside it. \
+             Take the root keys offline into custodians' shares first (`eseal pki root-offline \
+             --root-shares M-of-N --root-shares-dir DIR`); only a demo installation (`eseal demo`) \
+             serves with its root online"
+        );
+    }
+    Ok(())
+}
+
+/// 60 days ahead, at every start: the last root CRL signed ahead expires.
+async fn warn_when_root_crls_run_out(inst: &crate::configuration::installation::Installation) {
+    if !inst.pki.root_offline() {
+        return;
+    }
+    let end =
+        crate::store::root_crls::run_end(&inst.store.pool, crate::custody::root_crl_run::ROOT)
+            .await
+            .ok()
+            .and_then(|(_, end)| end);
+    let now = crate::store::now_unix();
+    if end.is_none_or(|end| end - now < 60 * 86_400) {
+        tracing::warn!(
+            until = end.unwrap_or(0),
+            "the root CRLs signed ahead run out within 60 days: hold `eseal pki ceremony crls --share FILE...`"
+        );
+    }
+}
+
 pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<i32> {
     let mut settings = settings.clone();
     if let Some(listen) = args.listen {
@@ -88,6 +125,8 @@ pub async fn serve(settings: &Settings, args: ServeArgs) -> anyhow::Result<i32> 
     settings.log_json |= args.log_json;
     init_tracing(&settings.log, settings.log_json);
     let services = crate::web::Services::open(&settings).await?;
+    refuse_an_online_root(&services.issuer.inst)?;
+    warn_when_root_crls_run_out(&services.issuer.inst).await;
     spawn_audit_anchoring(&services, settings.audit_anchor_secs);
     tokio::spawn(crate::seal::crl_publication::run_schedule(
         services.issuer.inst.clone(),

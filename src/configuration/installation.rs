@@ -30,6 +30,8 @@ pub enum InstallationError {
     NoSm2,
     #[error("{0}")]
     Io(String),
+    #[error(transparent)]
+    Custody(#[from] crate::custody::CustodyError),
 }
 
 impl From<sqlx::Error> for InstallationError {
@@ -62,6 +64,10 @@ impl std::fmt::Debug for Installation {
 }
 
 const FINGERPRINT: &str = "master_key_fingerprint";
+/// Meta key: the installation's random id, carried by its root share files.
+pub const INSTALLATION_ID: &str = "installation_id";
+/// Meta key: how the root keys are kept (`shares M-of-N split ID`).
+pub const ROOT_CUSTODY: &str = "root_custody";
 /// Meta key: "1" in demo installations, whose documents are specimens.
 pub const SPECIMEN: &str = "specimen";
 
@@ -72,6 +78,54 @@ pub struct InitReport {
     pub master_key_created: bool,
     pub root_fingerprint: String,
     pub sm2_root_fingerprint: String,
+    /// The custodians' share files, when the root went offline.
+    pub root_shares: Vec<std::path::PathBuf>,
+    /// The split (`M-of-N`) and the end of the run of root CRLs signed ahead.
+    pub root_custody: Option<(crate::custody::Threshold, i64)>,
+}
+
+/// The share files for `dir`: refuses a directory that already holds any.
+fn check_shares_dir(dir: &std::path::Path) -> Result<(), InstallationError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with("root-share-") {
+            return Err(InstallationError::AlreadyInitialised(format!(
+                "{} (it holds root share files)",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Write the custodians' files into `dir` (0700; each 0600, new). On a
+/// failure the files written are removed again.
+fn write_share_files(
+    dir: &std::path::Path,
+    files: &[crate::custody::share_file::ShareFile],
+) -> Result<Vec<std::path::PathBuf>, InstallationError> {
+    let io = |p: &std::path::Path, e: std::io::Error| {
+        InstallationError::Io(format!("{}: {e}", p.display()))
+    };
+    super::data_dir::create_dir(dir).map_err(|e| io(dir, e))?;
+    let mut written = Vec::new();
+    for f in files {
+        let path = dir.join(crate::custody::share_file::file_name(f.index, f.shares));
+        if let Err(e) = super::data_dir::write_file(&path, f.to_text().as_bytes()) {
+            remove_files(&written);
+            return Err(io(&path, e));
+        }
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn remove_files(paths: &[std::path::PathBuf]) {
+    for p in paths {
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 fn write_private_file(path: &std::path::Path, contents: &[u8]) -> Result<(), InstallationError> {
@@ -89,6 +143,9 @@ impl Installation {
         let own_key_file = dir.join("master.key");
         if db_file.exists() || (settings.master_key_file.is_none() && own_key_file.exists()) {
             return Err(InstallationError::AlreadyInitialised(dir_name));
+        }
+        if settings.root_shares.is_some() {
+            check_shares_dir(&settings.root_shares_path())?;
         }
         let created_dir = !dir.exists();
         super::data_dir::create_dir(dir)
@@ -138,18 +195,38 @@ impl Installation {
             Some(p) => (MasterKey::from_file(p)?, false),
             None => (MasterKey::generate()?, true),
         };
-        let keystore = FileKeystore::new(&master)?;
-        let pki = Pki::create(
-            &keystore,
-            &settings.public_url,
-            time::OffsetDateTime::now_utc(),
-        )?;
-        let sm2 = Sm2Pki::create(
-            &keystore,
-            &settings.public_url,
-            time::OffsetDateTime::now_utc(),
-        )?;
+        let (keystore, keystore_records) = super::keystore::for_init(settings, &master)?;
+        let started = time::OffsetDateTime::now_utc();
+        let mut pki = Pki::create(&keystore, &settings.public_url, started)?;
+        let mut sm2 = Sm2Pki::create(&keystore, &settings.public_url, started)?;
         let now = store::now_unix();
+        let installation_id = hex::encode(crate::crypto::random_bytes(16)?);
+        // The root keys' last online use: the root CRLs ahead, then the split.
+        let offline = match settings.root_shares {
+            Some(threshold) => {
+                let run = crate::custody::root_crl_run::sign(
+                    &pki,
+                    &keystore,
+                    &[],
+                    1,
+                    started,
+                    settings.root_crl_days,
+                )?;
+                // The root keys are wrapped under the master key whatever
+                // keystore holds the other keys.
+                let files = crate::custody::offline_root::split_roots(
+                    &FileKeystore::new(&master)?,
+                    &[&pki.root, &sm2.root],
+                    &installation_id,
+                    threshold,
+                    now,
+                )?;
+                pki.root.key.wrapped.clear();
+                sm2.root.key.wrapped.clear();
+                Some((threshold, run, files))
+            }
+            None => None,
+        };
         let mut tx = store.begin_write().await?;
         for m in [&pki.root, &pki.seal_ca, &pki.tsa]
             .into_iter()
@@ -159,23 +236,59 @@ impl Installation {
         }
         meta::set(&mut **tx, FINGERPRINT, &master.fingerprint()).await?;
         meta::set(&mut **tx, "public_url", &settings.public_url).await?;
+        for (key, value) in &keystore_records {
+            meta::set(&mut **tx, key, value).await?;
+        }
+        meta::set(&mut **tx, INSTALLATION_ID, &installation_id).await?;
         // The new CA keys signed the hierarchies' certs: the log's first entry.
-        let detail = format!(
+        let mut detail = format!(
             "root={} sm2_root={} keys=root,seal_ca,tsa,sm2_root",
             crate::pki::fingerprint_sha256(&pki.root.cert_der),
             crate::pki::fingerprint_sha256(&sm2.root.cert_der)
         );
-        audit_ca_use(&mut tx, "pki.init", &detail, now).await?;
-        if created {
-            write_private_file(&settings.master_key_path(), master.to_text().as_bytes())?;
+        let mut root_custody = None;
+        if let Some((threshold, run, files)) = &offline {
+            crate::custody::root_crl_run::store_in(&mut tx, run, now).await?;
+            let split = files.first().map(|f| f.split.as_str()).unwrap_or_default();
+            meta::set(
+                &mut **tx,
+                ROOT_CUSTODY,
+                &format!("shares {threshold} split {split}"),
+            )
+            .await?;
+            detail.push_str(&format!(
+                " {} root_offline=shares:{threshold} split={split}",
+                crate::custody::root_crl_run::describe(run)
+            ));
+            root_custody = Some((*threshold, run.last().map_or(0, |c| c.next_update)));
         }
-        tx.commit().await?;
+        audit_ca_use(&mut tx, "pki.init", &detail, now).await?;
+        let shares = match &offline {
+            Some((_, _, files)) => write_share_files(&settings.root_shares_path(), files)?,
+            None => Vec::new(),
+        };
+        let written = async move {
+            if created {
+                write_private_file(&settings.master_key_path(), master.to_text().as_bytes())?;
+            }
+            tx.commit().await?;
+            Ok::<_, InstallationError>(())
+        }
+        .await;
+        if let Err(e) = written {
+            remove_files(&shares);
+            let _ = std::fs::remove_dir(settings.root_shares_path());
+            store.close().await;
+            return Err(e);
+        }
         store.close().await;
         Ok(InitReport {
             master_key_path: settings.master_key_path(),
             master_key_created: created,
             root_fingerprint: crate::pki::fingerprint_sha256(&pki.root.cert_der),
             sm2_root_fingerprint: crate::pki::fingerprint_sha256(&sm2.root.cert_der),
+            root_shares: shares,
+            root_custody,
         })
     }
 
@@ -211,16 +324,20 @@ impl Installation {
         let expected = meta::get(&store.pool, FINGERPRINT)
             .await?
             .unwrap_or_default();
-        if master.fingerprint() != expected {
+        let master = if master.fingerprint() == expected {
+            master
+        } else if let Some(new) = finish_rotation(settings, &expected)? {
+            new
+        } else {
             return Err(InstallationError::WrongMasterKey {
                 found: master.fingerprint(),
                 expected,
             });
-        }
+        };
         let public_url = meta::get(&store.pool, "public_url")
             .await?
             .unwrap_or_else(|| settings.public_url.clone());
-        let keystore = FileKeystore::new(&master)?;
+        let keystore = super::keystore::for_open(settings, &store, &master).await?;
         let pki = Pki {
             crl_url: crate::pki::crl_url_for(&public_url),
             root,
@@ -237,6 +354,102 @@ impl Installation {
             sm2,
             public_url,
             specimen,
+        })
+    }
+}
+
+/// Where a new master key waits while a rotation commits: beside the key
+/// file, `KEY.new`.
+pub fn pending_master_key_path(settings: &Settings) -> std::path::PathBuf {
+    let mut p = settings.master_key_path().into_os_string();
+    p.push(".new");
+    p.into()
+}
+
+/// A rotation that committed but did not get to move its new key file into
+/// place (a crash between the two): the database expects the new key,
+/// which waits in `KEY.new`. Move it into place and use it.
+fn finish_rotation(
+    settings: &Settings,
+    expected: &str,
+) -> Result<Option<MasterKey>, InstallationError> {
+    let pending = pending_master_key_path(settings);
+    if !pending.exists() {
+        return Ok(None);
+    }
+    let new = MasterKey::from_file(&pending)?;
+    if new.fingerprint() != expected {
+        return Ok(None);
+    }
+    let path = settings.master_key_path();
+    std::fs::rename(&pending, &path)
+        .map_err(|e| InstallationError::Io(format!("{}: {e}", path.display())))?;
+    tracing::warn!(path = %path.display(), "finished an interrupted master key rotation: the new key is in place");
+    Ok(Some(new))
+}
+
+/// What a master key rotation did.
+#[derive(Debug)]
+pub struct RotationReport {
+    pub blobs: usize,
+    pub old_fingerprint: String,
+    pub new_fingerprint: String,
+    pub key_path: std::path::PathBuf,
+}
+
+impl Installation {
+    /// `eseal master-key rotate`: a new master key, every key blob
+    /// re-wrapped under it in one transaction (see
+    /// [`crate::custody::master_key_rotation`]), then the new key file moved
+    /// over the old one. The new key is on disk (`KEY.new`, synced) before
+    /// the transaction commits, so no crash loses it; until the commit the
+    /// old key works and `KEY.new` is ignored (and removed by the next
+    /// rotation); after it, [`Installation::open`] finishes a rename that a
+    /// crash interrupted. Run it with the service stopped.
+    pub async fn rotate_master_key(
+        &self,
+        fail: crate::custody::master_key_rotation::InjectedFailure,
+    ) -> Result<RotationReport, InstallationError> {
+        let path = self.settings.master_key_path();
+        let pending = pending_master_key_path(&self.settings);
+        let old = MasterKey::from_file(&path)?;
+        if pending.exists() {
+            // Left by a rotation that never committed (open checked that
+            // the database still expects the old key).
+            std::fs::remove_file(&pending)
+                .map_err(|e| InstallationError::Io(format!("{}: {e}", pending.display())))?;
+        }
+        let new = MasterKey::generate()?;
+        write_private_file(&pending, new.to_text().as_bytes())?;
+        let (old_store, new_store) = (FileKeystore::new(&old)?, FileKeystore::new(&new)?);
+        let (old_fp, new_fp) = (old.fingerprint(), new.fingerprint());
+        let blobs = match crate::custody::master_key_rotation::rewrap_all(
+            &self.store,
+            &old_store,
+            &new_store,
+            (FINGERPRINT, old_fp.as_str(), new_fp.as_str()),
+            fail,
+        )
+        .await
+        {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = std::fs::remove_file(&pending);
+                return Err(e.into());
+            }
+        };
+        std::fs::rename(&pending, &path)
+            .map_err(|e| InstallationError::Io(format!("{}: {e}", path.display())))?;
+        if let Some(dir) = path.parent()
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(RotationReport {
+            blobs,
+            old_fingerprint: old_fp,
+            new_fingerprint: new_fp,
+            key_path: path,
         })
     }
 }
@@ -282,6 +495,74 @@ async fn load_sm2(store: &Store, public_url: &str) -> Result<Option<Sm2Pki>, Ins
 }
 
 impl Installation {
+    /// `eseal pki root-offline`: an installation whose root keys are online
+    /// (made before issue 16, or without shares) takes them offline as
+    /// `init` does: a run of root CRLs signed ahead, the bundle split
+    /// `threshold` into `dir`, the keys' blobs emptied, in one transaction
+    /// (the share files are written before it commits and removed if it
+    /// fails). Refused if the ECDSA root is already offline.
+    pub async fn take_root_offline(
+        &mut self,
+        threshold: crate::custody::Threshold,
+        dir: &std::path::Path,
+    ) -> Result<(Vec<std::path::PathBuf>, i64), InstallationError> {
+        use crate::custody::{offline_root, root_crl_run};
+        if self.pki.root_offline() {
+            return Err(InstallationError::AlreadyInitialised(
+                "the root keys' offline custody".into(),
+            ));
+        }
+        check_shares_dir(dir)?;
+        let master = MasterKey::from_file(&self.settings.master_key_path())?;
+        let unwrapper = FileKeystore::new(&master)?;
+        let now = store::now_unix();
+        let id = match meta::get(&self.store.pool, INSTALLATION_ID).await? {
+            Some(id) => id,
+            None => hex::encode(crate::crypto::random_bytes(16)?),
+        };
+        let mut roots = vec![&self.pki.root];
+        if let Some(sm2) = &self.sm2 {
+            roots.push(&sm2.root);
+        }
+        let files = offline_root::split_roots(&unwrapper, &roots, &id, threshold, now)?;
+        let mut tx = self.store.begin_write().await?;
+        let run = root_crl_run::sign_and_store_in(
+            &mut tx,
+            &self.pki,
+            self.signer.as_ref(),
+            now,
+            self.settings.root_crl_days,
+        )
+        .await?;
+        for m in &roots {
+            store::ca::clear_key(&mut **tx, m.kind).await?;
+        }
+        let split = files.first().map(|f| f.split.as_str()).unwrap_or_default();
+        meta::set(&mut **tx, INSTALLATION_ID, &id).await?;
+        meta::set(
+            &mut **tx,
+            ROOT_CUSTODY,
+            &format!("shares {threshold} split {split}"),
+        )
+        .await?;
+        let detail = format!(
+            "keys=root{} {} root_offline=shares:{threshold} split={split}",
+            if roots.len() > 1 { ",sm2_root" } else { "" },
+            root_crl_run::describe(&run)
+        );
+        audit_ca_use(&mut tx, "pki.root_offline", &detail, now).await?;
+        let written = write_share_files(dir, &files)?;
+        if let Err(e) = tx.commit().await {
+            remove_files(&written);
+            return Err(e.into());
+        }
+        self.pki.root.key.wrapped.clear();
+        if let Some(sm2) = &mut self.sm2 {
+            sm2.root.key.wrapped.clear();
+        }
+        Ok((written, run.last().map_or(0, |c| c.next_update)))
+    }
+
     /// Give an existing installation the SM2 hierarchy, leaving the ECDSA
     /// one untouched. Refused if it already has one.
     pub async fn add_sm2(&mut self) -> Result<&Sm2Pki, InstallationError> {
@@ -335,6 +616,24 @@ impl Installation {
         meta::set(&self.store.pool, SPECIMEN, "1").await?;
         self.specimen = true;
         Ok(())
+    }
+
+    /// Whether a root key (ECDSA or SM2) is in the online keystore.
+    pub fn root_online(&self) -> bool {
+        !self.pki.root_offline()
+            || self
+                .sm2
+                .as_ref()
+                .is_some_and(|s| !s.root.key.wrapped.is_empty())
+    }
+
+    /// The installation's id (carried by its root share files).
+    pub async fn installation_id(&self) -> Result<String, InstallationError> {
+        meta::get(&self.store.pool, INSTALLATION_ID)
+            .await?
+            .ok_or_else(|| {
+                InstallationError::Io("this installation has no id: it has no root shares".into())
+            })
     }
 
     /// The root cert of the installation behind `store`, if it has one:

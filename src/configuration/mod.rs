@@ -14,6 +14,7 @@
 
 pub mod data_dir;
 pub mod installation;
+pub mod keystore;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -95,6 +96,50 @@ pub struct Settings {
     pub timestamps_per_client_minute: i64,
     /// How long a new API token works, in days.
     pub api_token_days: i64,
+    /// Where the installation's ECDSA keys live; chosen at `init` and
+    /// recorded, so later commands need not repeat it.
+    pub keystore: Option<KeystoreKind>,
+    /// The PKCS#11 module (a `.so`), for `keystore = "pkcs11"`.
+    pub pkcs11_module: Option<PathBuf>,
+    /// The label of the token holding the keys.
+    pub pkcs11_token: Option<String>,
+    /// A file holding the token's user PIN (its first line).
+    pub pkcs11_pin_file: Option<PathBuf>,
+    /// `eseal init`: split the root keys' offline bundle key M-of-N among
+    /// custodians (default 3-of-5). `None` keeps the root online: only the
+    /// demo does that, and only a demo installation serves so.
+    pub root_shares: Option<crate::custody::Threshold>,
+    /// `eseal init`: where the custodians' share files are written;
+    /// default: `DATA_DIR-root-shares` beside the data dir.
+    pub root_shares_dir: Option<PathBuf>,
+    /// How long a run of root CRLs signed ahead lasts, in days.
+    pub root_crl_days: u32,
+}
+
+/// Where an installation's ECDSA keys live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeystoreKind {
+    /// Wrapped under the master key, in the database.
+    File,
+    /// On a PKCS#11 token, never extractable.
+    Pkcs11,
+}
+
+impl KeystoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::File => "file",
+            Self::Pkcs11 => "pkcs11",
+        }
+    }
+
+    pub fn parse(v: &str) -> Result<Self, String> {
+        match v {
+            "file" => Ok(Self::File),
+            "pkcs11" => Ok(Self::Pkcs11),
+            _ => Err(format!("{v:?} is not a keystore (file or pkcs11)")),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -130,6 +175,13 @@ impl Default for Settings {
             applications_per_id_number_day: 5,
             timestamps_per_client_minute: 60,
             api_token_days: 90,
+            keystore: None,
+            pkcs11_module: None,
+            pkcs11_token: None,
+            pkcs11_pin_file: None,
+            root_shares: Some(crate::custody::Threshold::DEFAULT),
+            root_shares_dir: None,
+            root_crl_days: crate::custody::root_crl_run::DEFAULT_DAYS,
         }
     }
 }
@@ -165,6 +217,13 @@ pub const KEYS: &[&str] = &[
     "applications_per_id_number_day",
     "timestamps_per_client_minute",
     "api_token_days",
+    "keystore",
+    "pkcs11_module",
+    "pkcs11_token",
+    "pkcs11_pin_file",
+    "root_shares",
+    "root_shares_dir",
+    "root_crl_days",
 ];
 
 /// A setting that could not be taken, naming its key and source.
@@ -194,6 +253,18 @@ pub struct Flags {
     /// Configuration file (TOML; see the README) [env ESEAL_CONFIG].
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Where the ECDSA keys live: file or pkcs11 (chosen at init) [env ESEAL_KEYSTORE].
+    #[arg(long, global = true)]
+    pub keystore: Option<String>,
+    /// PKCS#11 module (.so) of the token [env ESEAL_PKCS11_MODULE].
+    #[arg(long, global = true)]
+    pub pkcs11_module: Option<PathBuf>,
+    /// Label of the PKCS#11 token [env ESEAL_PKCS11_TOKEN].
+    #[arg(long, global = true)]
+    pub pkcs11_token: Option<String>,
+    /// File holding the token's user PIN [env ESEAL_PKCS11_PIN_FILE].
+    #[arg(long, global = true)]
+    pub pkcs11_pin_file: Option<PathBuf>,
 }
 
 fn bad(source_name: &str, message: impl Into<String>) -> SettingsError {
@@ -262,6 +333,10 @@ impl Settings {
         flag("database_url", flags.database_url.clone(), &mut s)?;
         flag("master_key_file", path(&flags.master_key_file), &mut s)?;
         flag("public_url", flags.public_url.clone(), &mut s)?;
+        flag("keystore", flags.keystore.clone(), &mut s)?;
+        flag("pkcs11_module", path(&flags.pkcs11_module), &mut s)?;
+        flag("pkcs11_token", flags.pkcs11_token.clone(), &mut s)?;
+        flag("pkcs11_pin_file", path(&flags.pkcs11_pin_file), &mut s)?;
         Ok(s)
     }
 
@@ -350,6 +425,23 @@ impl Settings {
                     _ => return Err("must be between 1 and 3650 days".into()),
                 }
             }
+            "keystore" => {
+                self.keystore = match value {
+                    "" => None,
+                    v => Some(KeystoreKind::parse(v)?),
+                }
+            }
+            "pkcs11_module" => self.pkcs11_module = some(value).map(PathBuf::from),
+            "pkcs11_token" => self.pkcs11_token = some(value),
+            "pkcs11_pin_file" => self.pkcs11_pin_file = some(value).map(PathBuf::from),
+            "root_shares" => self.root_shares = Some(crate::custody::Threshold::parse(value)?),
+            "root_shares_dir" => self.root_shares_dir = some(value).map(PathBuf::from),
+            "root_crl_days" => {
+                self.root_crl_days = match value.parse::<u32>() {
+                    Ok(n @ 90..=3650) => n,
+                    _ => return Err(format!("{value:?} is not between 90 and 3650 days")),
+                }
+            }
             other => return Err(format!("unknown setting {other:?}")),
         }
         Ok(())
@@ -359,6 +451,17 @@ impl Settings {
         self.database_url
             .clone()
             .unwrap_or_else(|| crate::store::sqlite_url(&self.data_dir))
+    }
+
+    /// Where `init` writes the custodians' root share files.
+    pub fn root_shares_path(&self) -> PathBuf {
+        self.root_shares_dir.clone().unwrap_or_else(|| {
+            let name = self
+                .data_dir
+                .file_name()
+                .map_or_else(|| "eseal-data".into(), |n| n.to_string_lossy().into_owned());
+            self.data_dir.with_file_name(format!("{name}-root-shares"))
+        })
     }
 
     pub fn master_key_path(&self) -> PathBuf {

@@ -17,7 +17,14 @@ pub enum CryptoError {
     /// The system random number generator failed.
     #[error("random number generator failed")]
     Rng,
+    /// Key shares that cannot give a key back (too few, malformed).
+    #[error("key shares: {0}")]
+    Shares(String),
     /// Signing failed.
     #[error("signing with key {label} failed")]
     Sign { label: String },
+    /// The PKCS#11 token or its module failed, or a key is not on it. The
+    /// message names the token, the key or the call, never the PIN.
+    #[error("PKCS#11 token: {0}")]
+    Token(String),
 }

@@ -57,6 +57,17 @@ impl FileKeystore {
         })
     }
 
+    /// The same key wrapped under `to`'s master key instead of this one's
+    /// (master key rotation; the root keys' offline bundle). The plaintext
+    /// exists only in a zeroizing buffer during the call.
+    pub fn rewrap(&self, key: &KeyRef, to: &FileKeystore) -> Result<KeyRef, CryptoError> {
+        let pkcs8 = self.unwrap_key(key)?;
+        Ok(KeyRef {
+            label: key.label.clone(),
+            wrapped: to.wrap(&key.label, &pkcs8)?,
+        })
+    }
+
     fn aad(label: &str) -> Vec<u8> {
         let mut a = AAD_PREFIX.as_bytes().to_vec();
         a.extend_from_slice(label.as_bytes());
@@ -260,6 +271,21 @@ mod tests {
             ks.sign(&bad, b"x"),
             Err(CryptoError::Unwrap { .. })
         ));
+    }
+
+    #[test]
+    fn a_rewrapped_key_signs_under_the_new_master_key_only() {
+        let old = store();
+        let new = store();
+        let g = old.generate_key("ca:sm2_root", KeyAlgorithm::Sm2).unwrap();
+        let moved = old.rewrap(&g.key, &new).unwrap();
+        assert_eq!(moved.label, g.key.label);
+        assert_eq!(new.public_key(&moved).unwrap(), g.public_key);
+        assert!(matches!(
+            old.sign(&moved, b"x"),
+            Err(CryptoError::Unwrap { .. })
+        ));
+        assert!(new.rewrap(&g.key, &old).is_err());
     }
 
     #[test]

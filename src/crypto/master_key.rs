@@ -27,6 +27,14 @@ impl MasterKey {
         Ok(Self(bytes))
     }
 
+    /// A key from its 32 raw bytes (recombined from shares).
+    pub(super) fn from_bytes(raw: &[u8]) -> Result<Self, CryptoError> {
+        let bytes: [u8; 32] = raw
+            .try_into()
+            .map_err(|_| CryptoError::MasterKey("must be 32 bytes".into()))?;
+        Ok(Self(Zeroizing::new(bytes)))
+    }
+
     /// Parse the text form (base64 of 32 bytes, surrounding whitespace ignored).
     pub fn from_text(text: &str) -> Result<Self, CryptoError> {
         let mut raw = base64::engine::general_purpose::STANDARD

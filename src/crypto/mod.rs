@@ -3,20 +3,29 @@
 //! Everything else talks to it through [`Signer`] (sign bytes with a key the
 //! caller cannot see) and a handful of public-key helpers ([`sha256`],
 //! [`verify_p256`], [`random_bytes`]). A PKCS#11/HSM backend implements
-//! [`Signer`] with `KeyRef::wrapped` left empty and `label` naming the HSM object;
-//! callers do not change.
+//! [`Signer`] too ([`Pkcs11Keystore`]: `KeyRef::wrapped` holds a token
+//! reference, `label` names the token object); [`Keystores`] puts the two
+//! behind one [`Signer`], and callers do not change.
 
+mod backup_stream;
+mod keystores;
 mod digest;
 mod error;
+mod key_shares;
 mod keystore;
 mod master_key;
+mod pkcs11;
 mod public;
 mod sm2;
 mod verify_algorithms;
 
 pub use digest::{Sha256, sha256};
 pub use error::CryptoError;
+pub use backup_stream::{CHUNK as BACKUP_CHUNK, OpeningReader, SealingWriter};
+pub use keystores::Keystores;
+pub use key_shares::KeyShare;
 pub use keystore::FileKeystore;
+pub use pkcs11::{MAX_SESSIONS, Pkcs11Keystore, TokenConfig, is_token_ref};
 pub use master_key::MasterKey;
 pub use public::{random_bytes, random_token, verify_p256};
 pub use sm2::{SM2_DEFAULT_ID, sm3, verify_sm2};
@@ -89,4 +98,12 @@ pub trait Signer: Send + Sync {
     fn sign(&self, key: &KeyRef, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
     /// The public key of `key` (SEC1 uncompressed). Decrypts to check the blob.
     fn public_key(&self, key: &KeyRef) -> Result<Vec<u8>, CryptoError>;
+    /// Destroy `key` where it lives, once nothing refers to it (a revoked
+    /// or superseded seal cert). A wrapped blob is the key itself and goes
+    /// with its database row, so by default there is nothing to do; a token
+    /// removes its object.
+    fn destroy(&self, key: &KeyRef) -> Result<(), CryptoError> {
+        let _ = key;
+        Ok(())
+    }
 }

@@ -13,9 +13,9 @@ pub use identifiers::{
     code_digest, new_document_id, new_verification_code, verification_code_matches,
 };
 pub use issue::{
-    Draft, IssueContext, IssueError, IssueRequest, Issued, IssuedOfd, Prepared, audit_key_uses,
-    audit_seal_use, audit_sm2_seal_use, issue, key_use_details, prepare, record, seal_use_detail,
-    seal_use_event, sign_draft,
+    CrlCache, Draft, IssueContext, IssueError, IssueRequest, Issued, IssuedOfd, Prepared,
+    audit_key_uses, audit_seal_use, audit_sm2_seal_use, issue, key_use_details, prepare, record,
+    seal_use_detail, seal_use_event, sign_draft,
 };
 pub use issuer::{Issuer, tsa_client};
 pub use numbering::{SealTurns, peek_next};

@@ -118,6 +118,24 @@ pub fn root_crl_url_for(public_url: &str) -> String {
     format!("{}/pki/root.crl", public_url.trim_end_matches('/'))
 }
 
+/// The seal CA cert's contents (all but its key and signature).
+fn seal_ca_params(public_url: &str, now: OffsetDateTime) -> Result<CertificateParams, PkiError> {
+    let mut p = CertificateParams::default();
+    p.distinguished_name = names::seal_ca();
+    p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p.not_before = now - BACKDATE;
+    p.not_after = now + Duration::days(365 * INTERMEDIATE_YEARS);
+    p.serial_number = Some(random_serial()?);
+    p.use_authority_key_identifier_extension = true;
+    // Long-term validators (AdES) want revocation data for every cert
+    // below the anchor: the root's CRL covers the seal CA and the TSA.
+    p.crl_distribution_points = vec![CrlDistributionPoint {
+        uris: vec![root_crl_url_for(public_url)],
+    }];
+    Ok(p)
+}
+
 impl Pki {
     /// Create a new hierarchy: three fresh keys in the signing core, the
     /// self-signed root, and the seal CA and TSA certs under it.
@@ -139,21 +157,11 @@ impl Pki {
         let root_issuer = Issuer::new(root_params, root_signing);
 
         let ca_key = signer.generate(&CaKind::SealCa.key_label())?;
-        let mut ca_params = CertificateParams::default();
-        ca_params.distinguished_name = names::seal_ca();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        ca_params.not_before = now - BACKDATE;
-        ca_params.not_after = now + Duration::days(365 * INTERMEDIATE_YEARS);
-        ca_params.serial_number = Some(random_serial()?);
-        ca_params.use_authority_key_identifier_extension = true;
-        // Long-term validators (AdES) want revocation data for every cert
-        // below the anchor: the root's CRL covers the seal CA and the TSA.
+        let ca_cert = seal_ca_params(public_url, now)?
+            .signed_by(&SubjectKey(&ca_key.public_key), &root_issuer)?;
         let root_cdp = vec![CrlDistributionPoint {
             uris: vec![root_crl_url_for(public_url)],
         }];
-        ca_params.crl_distribution_points = root_cdp.clone();
-        let ca_cert = ca_params.signed_by(&SubjectKey(&ca_key.public_key), &root_issuer)?;
 
         let tsa_key = signer.generate(&CaKind::Tsa.key_label())?;
         let mut tsa_params = CertificateParams::default();
@@ -194,6 +202,28 @@ impl Pki {
                 key: tsa_key.key,
             },
             crl_url: crl_url_for(public_url),
+        })
+    }
+
+    /// A new seal CA under this root (the ceremony's `seal-ca`): a fresh
+    /// key from `keystore` (the online one), its cert signed by the root
+    /// key through `root_signer` (the ceremony's reassembled bundle).
+    pub fn new_seal_ca(
+        &self,
+        root_signer: &dyn Signer,
+        keystore: &dyn Signer,
+        public_url: &str,
+        now: OffsetDateTime,
+    ) -> Result<CaMaterial, PkiError> {
+        let key = keystore.generate(&CaKind::SealCa.key_label())?;
+        let cert = seal_ca_params(public_url, now)?.signed_by(
+            &SubjectKey(&key.public_key),
+            &self.root_issuer(root_signer)?,
+        )?;
+        Ok(CaMaterial {
+            kind: CaKind::SealCa,
+            cert_der: cert.der().to_vec(),
+            key: key.key,
         })
     }
 
@@ -252,6 +282,12 @@ impl Pki {
         p.serial_number = Some(random_serial()?);
         p.use_authority_key_identifier_extension = true;
         Ok(p.signed_by(&SubjectKey(public_key), issuer)?.der().to_vec())
+    }
+
+    /// Whether the root key is offline (its row holds the cert only; the
+    /// key is in the custodians' shares).
+    pub fn root_offline(&self) -> bool {
+        self.root.key.wrapped.is_empty()
     }
 
     /// Certs a validator needs besides the signer's: seal CA, TSA, root.

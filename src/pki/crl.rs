@@ -8,8 +8,9 @@ use crate::crypto::Signer;
 
 /// How long a CRL is good for before relying parties should fetch a new one.
 const CRL_LIFETIME: Duration = Duration::days(7);
-/// The root's CRL changes only if a CA cert is revoked.
-const ROOT_CRL_LIFETIME: Duration = Duration::days(90);
+/// The root's CRL changes only if a CA cert is revoked. With the root
+/// offline its CRLs are signed ahead, one per half lifetime.
+pub const ROOT_CRL_LIFETIME: Duration = Duration::days(90);
 
 /// RFC 5280 reason codes an operator may give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -78,6 +79,18 @@ pub struct RevokedEntry {
     pub reason: RevocationReason,
 }
 
+fn revoked_params(revoked: &[RevokedEntry]) -> Vec<RevokedCertParams> {
+    revoked
+        .iter()
+        .map(|r| RevokedCertParams {
+            serial_number: SerialNumber::from_slice(&r.serial),
+            revocation_time: r.revoked_at,
+            reason_code: Some(r.reason.to_rcgen()),
+            invalidity_date: None,
+        })
+        .collect()
+}
+
 impl Pki {
     /// Sign the seal CA's CRL (DER) listing `revoked`, numbered `number`.
     pub fn crl(
@@ -93,26 +106,20 @@ impl Pki {
             next_update: now + CRL_LIFETIME,
             crl_number: SerialNumber::from(number),
             issuing_distribution_point: None,
-            revoked_certs: revoked
-                .iter()
-                .map(|r| RevokedCertParams {
-                    serial_number: SerialNumber::from_slice(&r.serial),
-                    revocation_time: r.revoked_at,
-                    reason_code: Some(r.reason.to_rcgen()),
-                    invalidity_date: None,
-                })
-                .collect(),
+            revoked_certs: revoked_params(revoked),
             key_identifier_method: KeyIdMethod::Sha256,
         };
         Ok(params.signed_by(&issuer)?.der().to_vec())
     }
 
-    /// The root's CRL (an ARL): no CA cert of this hierarchy is revoked, so
-    /// it lists none; it lets long-term validators see the seal CA and TSA
-    /// certs as not revoked.
+    /// The root's CRL (an ARL) listing the CA certs in `revoked` (none
+    /// until an intermediate is revoked in a ceremony); it lets long-term
+    /// validators see the seal CA and TSA certs as not revoked. `now` is
+    /// its thisUpdate, which may lie ahead (a run signed in a ceremony).
     pub fn root_crl(
         &self,
         signer: &dyn Signer,
+        revoked: &[RevokedEntry],
         number: u64,
         now: OffsetDateTime,
     ) -> Result<Vec<u8>, PkiError> {
@@ -122,7 +129,7 @@ impl Pki {
             next_update: now + ROOT_CRL_LIFETIME,
             crl_number: SerialNumber::from(number),
             issuing_distribution_point: None,
-            revoked_certs: Vec::new(),
+            revoked_certs: revoked_params(revoked),
             key_identifier_method: KeyIdMethod::Sha256,
         };
         Ok(params.signed_by(&issuer)?.der().to_vec())

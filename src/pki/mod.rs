@@ -16,7 +16,7 @@ pub mod sm2;
 pub use authority::{
     CaKind, CaMaterial, Pki, SEAL_VALIDITY_YEARS, SealSubject, crl_url_for, root_crl_url_for,
 };
-pub use crl::{RevocationReason, RevokedEntry};
+pub use crl::{ROOT_CRL_LIFETIME, RevocationReason, RevokedEntry};
 pub use error::PkiError;
 pub use inspect::{CertInfo, fingerprint_sha256, verify_issued_by};
 pub use signing_key::CoreSigningKey;

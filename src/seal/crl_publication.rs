@@ -10,7 +10,12 @@
 //! - by the operator's CLI commands that need a current CRL (`eseal issue`,
 //!   `eseal sign`, `eseal pki crl [--sm2]`).
 //!
-//! Every signing is an audit entry (`crl.sign`, naming the issuer). Public
+//! With the root offline (issue 16) its CRLs are signed ahead in the
+//! ceremony ([`crate::custody::root_crl_run`]); the schedule then publishes
+//! the pre-signed CRL in force instead of signing one ([`publish_presigned_root`]).
+//!
+//! Every signing is an audit entry (`crl.sign`, naming the issuer; for a
+//! pre-signed root CRL, its publication, with `presigned=1`). Public
 //! requests (verify, `/pki/*.crl`, `/pki/sm2/seal-ca.crl`) read the stored
 //! CRLs ([`stored`], [`stored_sm2`]) and never open the keystore; when none
 //! has been published yet they say so (503).
@@ -26,7 +31,8 @@ use crate::store::{Store, StoreError, meta, now_unix, seal_sm2, seals};
 const SEAL_CA_CRL: &str = "crl_der_b64";
 const SEAL_CA_NUMBER: &str = "crl_number";
 const ROOT_CRL: &str = "root_crl_der_b64";
-const ROOT_NUMBER: &str = "root_crl_number";
+/// Meta key: the number of the root CRL last published.
+pub const ROOT_NUMBER: &str = crate::custody::root_crl_run::PUBLISHED_NUMBER;
 const SM2_SEAL_CA_CRL: &str = "sm2_crl_der_b64";
 const SM2_SEAL_CA_NUMBER: &str = "sm2_crl_number";
 
@@ -156,7 +162,10 @@ async fn sign_in(
         CrlIssuer::SealCa => ca
             .pki
             .crl(signer, &revoked_entries(tx, which).await?, number, now)?,
-        CrlIssuer::Root => ca.pki.root_crl(signer, number, now)?,
+        CrlIssuer::Root => {
+            let revoked = crate::custody::root_crl_run::revoked(&mut **tx).await?;
+            ca.pki.root_crl(signer, &revoked, number, now)?
+        }
         CrlIssuer::Sm2SealCa => {
             let sm2 = ca.sm2.ok_or_else(|| {
                 RegistryError::Seal("the SM2 hierarchy is not loaded: no SM2 CRL to sign".into())
@@ -251,6 +260,22 @@ pub(crate) async fn publish_revocation_in(
     Ok(())
 }
 
+/// Sign a new CRL of `which` now, whatever the stored one's age (a new
+/// seal CA from the ceremony signs its first CRL); audited as `actor`.
+pub async fn publish_now(
+    store: &Store,
+    signer: &dyn Signer,
+    ca: Authorities<'_>,
+    which: CrlIssuer,
+    actor: &str,
+    why: &str,
+) -> Result<Vec<u8>, RegistryError> {
+    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
+    let der = sign_in(&mut tx, signer, ca, which, actor, why).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(der)
+}
+
 /// Sign each CRL that is missing or past half its life; the CRLs now
 /// published. Re-checked under the write lock, so processes starting
 /// together sign once.
@@ -283,6 +308,9 @@ async fn publish_one_due(
     which: CrlIssuer,
     actor: &str,
 ) -> Result<Vec<u8>, RegistryError> {
+    if which == CrlIssuer::Root && ca.pki.root_offline() {
+        return publish_presigned_root(store, actor).await;
+    }
     let now = now_unix();
     if let Some(der) = stored_one(&store.pool, which).await?
         && half_life(&der) > now
@@ -303,11 +331,90 @@ async fn publish_one_due(
     Ok(der)
 }
 
-/// Seconds until the first stored CRL of `ca` reaches half its life (0: now).
+/// With the root offline: publish the newest pre-signed root CRL whose
+/// thisUpdate has come, if it is newer than the one published; the root
+/// CRL now published. Audited as `crl.sign ... presigned=1` (the CRL comes
+/// into force; its signature was made, and audited, in the ceremony).
+pub async fn publish_presigned_root(store: &Store, actor: &str) -> Result<Vec<u8>, RegistryError> {
+    use crate::custody::{CustodyError, root_crl_run};
+    let now = now_unix();
+    let published = |n: Option<String>| n.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let due = match crate::store::root_crls::in_force(&store.pool, root_crl_run::ROOT, now).await? {
+        Some(c) => c.number > published(meta::get(&store.pool, ROOT_NUMBER).await?),
+        None => false,
+    };
+    if !due {
+        return match stored_one(&store.pool, CrlIssuer::Root).await? {
+            Some(der) if validity(&der).is_some_and(|(_, next)| next > now) => Ok(der),
+            _ => Err(CustodyError::RootCrls(
+                "none of the root CRLs signed ahead is in force: hold a ceremony \
+                 (`eseal pki ceremony crls --share FILE...`) to sign a new run"
+                    .into(),
+            )
+            .into()),
+        };
+    }
+    let mut tx = store.begin_write().await.map_err(StoreError::from)?;
+    // Take the row lock (PostgreSQL) before looking again.
+    let number = meta::get(&mut **tx, ROOT_NUMBER).await?;
+    let first = number.is_none();
+    meta::set(&mut **tx, ROOT_NUMBER, number.as_deref().unwrap_or("0")).await?;
+    let Some(crl) = crate::store::root_crls::in_force(&mut **tx, root_crl_run::ROOT, now).await?
+    else {
+        return Err(CustodyError::RootCrls("the run of root CRLs vanished".into()).into());
+    };
+    if crl.number > published(number) {
+        use base64::Engine;
+        meta::set(&mut **tx, ROOT_NUMBER, &crl.number.to_string()).await?;
+        meta::set(
+            &mut **tx,
+            ROOT_CRL,
+            &base64::engine::general_purpose::STANDARD.encode(&crl.der),
+        )
+        .await?;
+        let detail = format!(
+            "issuer=root crl_number={} next_update={} reason={} presigned=1",
+            crl.number,
+            crl.next_update,
+            if first { "first" } else { "half_life" }
+        );
+        audit::append(
+            &mut tx,
+            &Event {
+                actor,
+                action: "crl.sign",
+                detail: &detail,
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+        tracing::info!(
+            issuer = "root",
+            crl_number = crl.number,
+            "pre-signed CRL published"
+        );
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(crl.der)
+}
+
+/// Seconds until the first stored CRL of `ca` reaches half its life, or
+/// (root offline) the next pre-signed root CRL comes into force (0: now).
 pub async fn secs_until_due(store: &Store, ca: Authorities<'_>) -> Result<i64, StoreError> {
     let now = now_unix();
     let mut due = i64::MAX;
     for which in ca.issuers() {
+        if which == CrlIssuer::Root && ca.pki.root_offline() {
+            let next = crate::store::root_crls::next_after(
+                &store.pool,
+                crate::custody::root_crl_run::ROOT,
+                now,
+            )
+            .await?;
+            due = due.min(next.unwrap_or(now + 3600));
+            continue;
+        }
         due = due.min(match stored_one(&store.pool, which).await? {
             Some(der) => half_life(&der),
             None => 0,

@@ -40,6 +40,8 @@ pub enum RegistryError {
     Picture(String),
     #[error("GB/T 38540 seal: {0}")]
     Seal(String),
+    #[error(transparent)]
+    Custody(#[from] crate::custody::CustodyError),
 }
 
 /// A seal as the rest of the code sees it.
@@ -446,6 +448,7 @@ pub async fn revoke(
         return Err(RegistryError::AlreadyRevoked(id.into()));
     }
     let now = crate::store::now_unix();
+    let old_key = seals::current_key(&mut **tx, id).await?.map(|(_, k)| k);
     seals::revoke_current(&mut tx, id, reason.as_str(), now).await?;
     let sm2_revoked = seal_sm2::revoke_current(&mut tx, id, reason.as_str(), now).await?;
     let detail = format!("reason={} sm2_revoked={sm2_revoked}", reason.as_str());
@@ -469,7 +472,19 @@ pub async fn revoke(
     let ca = super::crl_publication::Authorities { pki, sm2 };
     super::crl_publication::publish_revocation_in(&mut tx, signer, ca, actor).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    destroy_old_key(signer, old_key.as_ref());
     Ok(())
+}
+
+/// Destroy a key no row refers to any more (a token removes its object; a
+/// wrapped blob went with its row). Committed already, so a failure is
+/// logged, not returned: the key can no longer be used through eseal.
+fn destroy_old_key(signer: &dyn Signer, key: Option<&KeyRef>) {
+    if let Some(key) = key
+        && let Err(e) = signer.destroy(key)
+    {
+        tracing::warn!(key = %key.label, error = %e, "a retired key is left on the token");
+    }
 }
 
 fn roster_row_of(seal: &Seal) -> RosterRow {
@@ -514,6 +529,7 @@ pub async fn rotate(
         }
         None => None,
     };
+    let old_key = seals::current_key(&mut **tx, id).await?.map(|(_, k)| k);
     seals::supersede_current(&mut tx, id).await?;
     seals::insert_cert(&mut **tx, &cert, &key).await?;
     seal_sm2::supersede_current(&mut tx, id).await?;
@@ -539,5 +555,6 @@ pub async fn rotate(
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
+    destroy_old_key(signer, old_key.as_ref());
     Ok(cert)
 }

@@ -13,6 +13,7 @@ pub mod documents;
 pub mod login_attempts;
 pub mod meta;
 pub mod rate_limits;
+pub mod root_crls;
 pub mod seal_sm2;
 pub mod seals;
 pub mod tsa_usage;

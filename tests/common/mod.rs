@@ -6,6 +6,7 @@ use std::process::Command;
 
 use eseal::configuration::Settings;
 
+pub mod custody;
 pub mod server;
 pub mod sm2_tools;
 
@@ -42,11 +43,92 @@ pub fn backends() -> Vec<Backend> {
     v
 }
 
+/// Where a test installation keeps its ECDSA keys: wrapped under the
+/// master key, or on a SoftHSM2 token of the test's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    File,
+    SoftHsm,
+}
+
+/// The keystores a test runs on: the file keystore always; SoftHSM2 when
+/// `softhsm2-util` is installed (required under CI: scripts/test.sh
+/// installs Debian's `softhsm2`).
+pub fn keystores() -> Vec<Keys> {
+    let mut v = vec![Keys::File];
+    if tool("softhsm2-util").is_some() {
+        v.push(Keys::SoftHsm);
+    }
+    v
+}
+
+/// Debian's SoftHSM2 module.
+pub fn softhsm_module() -> PathBuf {
+    [
+        "/usr/lib/softhsm/libsofthsm2.so",
+        "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+    .expect("SoftHSM2's module (Debian package softhsm2)")
+}
+
+/// A SoftHSM2 token in a directory of its own: its configuration file
+/// (SOFTHSM2_CONF), its label and a file holding its user PIN.
+#[derive(Debug, Clone)]
+pub struct SoftHsm {
+    pub conf: PathBuf,
+    pub tokens: PathBuf,
+    pub module: PathBuf,
+    pub label: String,
+    pub pin_file: PathBuf,
+}
+
+pub const SOFTHSM_PIN: &str = "4821-test";
+
+impl SoftHsm {
+    /// A new, initialised token under `dir`.
+    pub fn new(dir: &Path) -> Self {
+        let root = dir.join("softhsm");
+        let tokens = root.join("tokens");
+        std::fs::create_dir_all(&tokens).expect("token dir");
+        let conf = root.join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
+        )
+        .expect("softhsm2.conf");
+        let label = "eseal-test".to_string();
+        let util = tool("softhsm2-util").expect("softhsm2-util");
+        let (ok, out, err) = run(Command::new(util)
+            .env("SOFTHSM2_CONF", &conf)
+            .args(["--init-token", "--free", "--label", &label])
+            .args(["--pin", SOFTHSM_PIN, "--so-pin", "9137-so"]));
+        assert!(ok, "softhsm2-util --init-token: {out}{err}");
+        let pin_file = root.join("pin");
+        std::fs::write(&pin_file, format!("{SOFTHSM_PIN}\n")).expect("pin file");
+        Self {
+            conf,
+            tokens,
+            module: softhsm_module(),
+            label,
+            pin_file,
+        }
+    }
+}
+
 /// A fresh installation directory (and database) for one test.
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
     pub settings: Settings,
     pub backend: Backend,
+    /// The token of a PKCS#11 installation; `eseal()` points the command
+    /// at it (SOFTHSM2_CONF and the ESEAL_PKCS11_* settings).
+    pub softhsm: Option<SoftHsm>,
     pg_db: Option<String>,
 }
 
@@ -77,8 +159,19 @@ impl TestEnv {
             dir,
             settings,
             backend,
+            softhsm: None,
             pg_db,
         }
+    }
+
+    /// A fresh installation directory whose `eseal init` puts the ECDSA
+    /// keys where `keys` says.
+    pub async fn with_keys(backend: Backend, keys: Keys) -> Self {
+        let mut env = Self::new(backend).await;
+        if keys == Keys::SoftHsm {
+            env.softhsm = Some(SoftHsm::new(env.dir.path()));
+        }
+        env
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -164,6 +257,22 @@ pub fn eseal(env: &TestEnv) -> Command {
         Some(u) => c.env("ESEAL_DATABASE_URL", u),
         None => c.env_remove("ESEAL_DATABASE_URL"),
     };
+    for var in [
+        "SOFTHSM2_CONF",
+        "ESEAL_KEYSTORE",
+        "ESEAL_PKCS11_MODULE",
+        "ESEAL_PKCS11_TOKEN",
+        "ESEAL_PKCS11_PIN_FILE",
+    ] {
+        c.env_remove(var);
+    }
+    if let Some(hsm) = &env.softhsm {
+        c.env("SOFTHSM2_CONF", &hsm.conf)
+            .env("ESEAL_KEYSTORE", "pkcs11")
+            .env("ESEAL_PKCS11_MODULE", &hsm.module)
+            .env("ESEAL_PKCS11_TOKEN", &hsm.label)
+            .env("ESEAL_PKCS11_PIN_FILE", &hsm.pin_file);
+    }
     c
 }
 
@@ -177,4 +286,26 @@ pub async fn audit_rows(env: &TestEnv) -> Vec<eseal::store::audit::AuditRow> {
         .expect("audit rows");
     inst.store.close().await;
     rows
+}
+
+/// Every row of each of `tables` as PostgreSQL prints it (`CAST(row AS
+/// TEXT)`), one haystack per table, to search for bytes that must not be
+/// stored.
+pub async fn pg_table_texts(pool: &sqlx::AnyPool, tables: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for t in tables {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(x AS TEXT) FROM {t} x"
+        )))
+        .fetch_all(pool)
+        .await
+        .expect("rows");
+        let mut all = Vec::new();
+        for r in rows {
+            let s: String = sqlx::Row::try_get(&r, 0).expect("text");
+            all.extend_from_slice(s.as_bytes());
+        }
+        out.push((format!("table {t}"), all));
+    }
+    out
 }
