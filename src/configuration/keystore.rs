@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::installation::InstallationError;
 use super::{KeystoreKind, Settings};
-use crate::crypto::{Keystores, FileKeystore, MasterKey, Pkcs11Keystore, TokenConfig};
+use crate::crypto::{FileKeystore, Keystores, MasterKey, Pkcs11Keystore, TokenConfig};
 use crate::pki::CaKind;
 use crate::store::{Store, meta};
 
@@ -99,7 +99,10 @@ pub(super) fn for_init(
                 (TOKEN, choice.config.token_label.clone()),
                 (PIN_FILE, choice.pin_file.display().to_string()),
             ];
-            Ok((Keystores::with_token(file, token, software_labels()), records))
+            Ok((
+                Keystores::with_token(file, token, software_labels()),
+                records,
+            ))
         }
     }
 }

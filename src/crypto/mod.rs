@@ -8,25 +8,25 @@
 //! behind one [`Signer`], and callers do not change.
 
 mod backup_stream;
-mod keystores;
 mod digest;
 mod error;
 mod key_shares;
 mod keystore;
+mod keystores;
 mod master_key;
 mod pkcs11;
 mod public;
 mod sm2;
 mod verify_algorithms;
 
+pub use backup_stream::{CHUNK as BACKUP_CHUNK, OpeningReader, SealingWriter};
 pub use digest::{Sha256, sha256};
 pub use error::CryptoError;
-pub use backup_stream::{CHUNK as BACKUP_CHUNK, OpeningReader, SealingWriter};
-pub use keystores::Keystores;
 pub use key_shares::KeyShare;
 pub use keystore::FileKeystore;
-pub use pkcs11::{MAX_SESSIONS, Pkcs11Keystore, TokenConfig, is_token_ref};
+pub use keystores::Keystores;
 pub use master_key::MasterKey;
+pub use pkcs11::{MAX_SESSIONS, Pkcs11Keystore, TokenConfig, is_token_ref};
 pub use public::{random_bytes, random_token, verify_p256};
 pub use sm2::{SM2_DEFAULT_ID, sm3, verify_sm2};
 pub use verify_algorithms::{

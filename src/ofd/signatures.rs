@@ -342,8 +342,8 @@ mod tests {
     #[test]
     fn numbers_are_written_as_float_formatting_writes_them() {
         let mut v: Vec<f32> = vec![
-            0.0, -0.0, 0.0005, 0.0625, -0.0625, 0.0015, 1.0, 210.0, 297.0, 0.1, -0.0004,
-            1.2345, 99.9995, 12345.678, -3.5,
+            0.0, -0.0, 0.0005, 0.0625, -0.0625, 0.0015, 1.0, 210.0, 297.0, 0.1, -0.0004, 1.2345,
+            99.9995, 12345.678, -3.5,
         ];
         // And a sweep of positions as a page has them (mm, 1/7 steps).
         v.extend((0..20_000).map(|i| i as f32 / 7.0 - 100.0));
